@@ -1,0 +1,53 @@
+"""``unreid evaluate CHECKPOINT``: Market-1501-protocol metrics of a trained model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from unreid.cli.train_command import add_config_arguments
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("evaluate", help="mAP / CMC / mINP of a checkpoint on a data set's query and gallery")
+    parser.add_argument("checkpoint", type=Path, help="model.pth or last.pth of a run")
+    add_config_arguments(parser)
+    parser.add_argument("--rerank", action="store_true", help="k-reciprocal re-ranking")
+    parser.add_argument("--grid", type=Path, default=None, help="write a ranked-list image grid here")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from unreid.cli.config import load_config
+    from unreid.cli.pipeline import load_split, metrics_of, resolve_amp, resolve_device
+    from unreid.data.image_bank import ImageBank
+    from unreid.engine.checkpoint import load_checkpoint
+    from unreid.engine.evaluate import evaluate_model
+    from unreid.evaluation import save_ranked_list_grid
+    from unreid.models.embedding_model import build_embedding_model
+
+    state = load_checkpoint(args.checkpoint)
+    spec = dict(state.get("model_spec") or {})
+    run_config = args.checkpoint.parent / "config.yaml"
+    files = ([run_config] if run_config.is_file() and not args.config else []) + args.config
+    config = load_config(files=files, overrides=args.overrides)
+    device = resolve_device(config.train.device)
+    height, width = spec.pop("height", config.data.height), spec.pop("width", config.data.width)
+    model = build_embedding_model(**spec) if spec else build_embedding_model(backbone=config.model.backbone)
+    model.load_state_dict(state["model"])
+    model = model.to(device)
+    split = load_split(config)
+    query = ImageBank(split.query, height=height, width=width, device=device)
+    gallery = ImageBank(split.gallery, height=height, width=width, device=device)
+    out = evaluate_model(model, query_pixels=query.pixels, gallery_pixels=gallery.pixels, query_records=split.query,
+                         gallery_records=split.gallery, rerank=args.rerank or config.eval.rerank,
+                         amp_dtype=resolve_amp(config.train.amp, device), batch_size=config.eval.batch_size)
+    metrics = metrics_of(out.result)
+    if args.grid:
+        save_ranked_list_grid(path=args.grid, query_records=split.query, gallery_records=split.gallery,
+                              distances=out.distances)
+    print(json.dumps({k: round(100 * v, 2) for k, v in metrics.items()}))
+    return 0

@@ -1,0 +1,40 @@
+"""The ``unreid`` command line: ``demo``, ``train``, ``evaluate``, ``weights``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from unreid.cli import demo_command, evaluate_command, train_command, weights_command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="unreid", description="Unsupervised person re-identification with multi-level contrastive learning."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for command in (demo_command, train_command, evaluate_command, weights_command):
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        return int(args.func(args) or 0)
+    except ValueError as error:  # bad input: a clear message, no traceback from deep inside
+        logging.getLogger("unreid").error("%s", error)
+        if args.verbose:
+            raise
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

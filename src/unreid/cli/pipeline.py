@@ -1,0 +1,199 @@
+"""Translate a :class:`RunConfig` into library calls: the one place configuration is read."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from unreid.cli.config import RunConfig, config_to_dict, save_config
+from unreid.clustering import JaccardMethod
+from unreid.data.image_bank import ImageBank
+from unreid.data.records import ReIDSplit
+from unreid.engine.evaluate import evaluate_model
+from unreid.engine.unsupervised_trainer import (
+    ClusteringOptions, MemoryOptions, OptimOptions, RuntimeOptions, train_unsupervised,
+)
+from unreid.evaluation import RankingResult, save_ranked_list_grid
+from unreid.generator.camera_style import CameraStyleGenerator
+from unreid.generator.enhancement_set import EnhancementSet, generate_enhancement_set
+from unreid.generator.style_grid import save_style_grid
+from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+from unreid.models.embedding_model import EmbeddingModel, build_embedding_model
+from unreid.models.ghost_batch_norm import use_ghost_batch_norm
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ValueError(f"train.device={name!r} is not a device; use auto, cpu, cuda or cuda:N") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("train.device asks for CUDA but no GPU is visible; use train.device=cpu")
+    return device
+
+
+def resolve_amp(name: str, device: torch.device) -> torch.dtype | None:
+    choices = {"none": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+    if name == "auto":
+        return torch.bfloat16 if device.type == "cuda" else None
+    if name not in choices:
+        raise ValueError(f"train.amp={name!r}; valid values: auto, {', '.join(choices)}")
+    return choices[name]
+
+
+def load_split(config: RunConfig) -> ReIDSplit:
+    data = config.data
+    root = Path(data.root).expanduser()
+    if data.dataset == "synthetic":
+        from unreid.data.market1501 import load_market1501
+        from unreid.data.synthetic import SyntheticConfig, make_synthetic_pedestrians
+
+        make_synthetic_pedestrians(
+            root=root, config=SyntheticConfig(num_identities=data.synthetic_identities, seed=data.synthetic_seed)
+        )
+        split = load_market1501(root)
+        return ReIDSplit("synthetic", split.train, split.query, split.gallery, root=root)
+    if data.dataset == "folder":
+        from unreid.data.folder import load_folder
+
+        return load_folder(
+            train=root, query=Path(data.folder_query) if data.folder_query else None,
+            gallery=Path(data.folder_gallery) if data.folder_gallery else None, pattern=data.folder_pattern,
+        )
+    from unreid.data.registry import load_dataset
+
+    return load_dataset(data.dataset, root)
+
+
+def model_spec(config: RunConfig) -> dict[str, Any]:
+    """What ``unreid evaluate`` needs to rebuild the model of a checkpoint."""
+    m = config.model
+    return {
+        "backbone": m.backbone, "last_stride_one": m.last_stride_one, "stride_in_1x1": m.stride_in_1x1,
+        "embedding_dim": m.embedding_dim, "gem_p": m.gem_p, "height": config.data.height, "width": config.data.width,
+    }
+
+
+def build_model(config: RunConfig, device: torch.device) -> EmbeddingModel:
+    m = config.model
+    model = build_embedding_model(
+        backbone=m.backbone, pretrained_path=Path(m.pretrained).expanduser() if m.pretrained else None,
+        pretrained_download=m.pretrained_download, last_stride_one=m.last_stride_one,
+        stride_in_1x1=m.stride_in_1x1, embedding_dim=m.embedding_dim, gem_p=m.gem_p,
+    )
+    use_ghost_batch_norm(model, samples_per_bn=m.samples_per_bn)
+    model = model.to(device)
+    if config.train.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def metrics_of(result: RankingResult) -> dict[str, float]:
+    return {"mAP": float(result.mAP), "R1": float(result.rank1), "R5": float(result.rank5),
+            "R10": float(result.rank10), "mINP": float(result.mINP)}
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    before: dict[str, float]
+    after: dict[str, float]
+    history: list[dict[str, Any]]
+    wall_time: float
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def run_training(config: RunConfig, *, resume: bool = False, progress: bool = True) -> RunOutcome:
+    """The whole job: data, model, generator, unsupervised training, evaluation, report files."""
+    start = time.perf_counter()
+    run_dir = Path(config.output_dir).expanduser()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save_config(config, run_dir / "config.yaml")
+    seed_everything(config.train.seed)
+    if config.train.threads > 0:
+        torch.set_num_threads(config.train.threads)
+    device = resolve_device(config.train.device)
+    amp = resolve_amp(config.train.amp, device)
+    split = load_split(config)
+    logger.info("\n%s", split.summary())
+    h, w = config.data.height, config.data.width
+    bank_device = device if config.data.device_resident else torch.device("cpu")
+    train_bank = ImageBank(split.train, height=h, width=w, device=bank_device, progress=progress)
+    query_bank = ImageBank(split.query, height=h, width=w, device=bank_device, progress=progress)
+    gallery_bank = ImageBank(split.gallery, height=h, width=w, device=bank_device, progress=progress)
+    model = build_model(config, device)
+
+    def evaluate(net: nn.Module, grid: Path | None = None) -> dict[str, float]:
+        out = evaluate_model(
+            net, query_pixels=query_bank.pixels, gallery_pixels=gallery_bank.pixels,
+            query_records=split.query, gallery_records=split.gallery, rerank=config.eval.rerank,
+            batch_size=config.eval.batch_size, amp_dtype=amp, channels_last=config.train.channels_last,
+            progress=progress,
+        )
+        if grid is not None:
+            save_ranked_list_grid(path=grid, query_records=split.query, gallery_records=split.gallery,
+                                  distances=out.distances, num_queries=config.eval.grid_queries)
+        return metrics_of(out.result)
+
+    before = evaluate(model, run_dir / "ranked_lists_before.png")
+    logger.info("before training: %s", _fmt(before))
+    enhancement: EnhancementSet | None = None
+    if config.generator.enabled:
+        generator = CameraStyleGenerator(num_cameras=max(r.camera_id for r in split.train) + 1)
+        generator.fit(train_bank.pixels, train_bank.camera_ids)
+        enhancement = generate_enhancement_set(
+            generator=generator, pixels=train_bank.pixels, records=split.train,
+            per_image=config.generator.per_image, seed=config.train.seed,
+        )
+        torch.save(generator.state_dict(), run_dir / "camera_style_generator.pth")
+        save_style_grid(path=run_dir / "generated_examples.png", real=train_bank.pixels,
+                        enhancement=enhancement, num_examples=8)
+    c, l, t = config.cluster, config.loss, config.train
+    try:
+        method = JaccardMethod(c.method)
+    except ValueError as error:
+        raise ValueError(f"cluster.method={c.method!r}; valid values: {[m.value for m in JaccardMethod]}") from error
+    history = train_unsupervised(
+        model=model, train_pixels=train_bank.pixels, train_records=split.train, run_dir=run_dir,
+        loss_fn=MultiLevelContrastiveLoss(
+            temperature=l.temperature, use_centroid=l.centroid, use_intra=l.intra, use_inter=l.inter,
+            centroid_weight=l.centroid_weight, intra_weight=l.intra_weight, inter_weight=l.inter_weight,
+        ),
+        clustering=ClusteringOptions(k1=c.k1, k2=c.k2, eps=c.eps, min_samples=c.min_samples, method=method),
+        optim=OptimOptions(epochs=t.epochs, iterations=t.iterations, num_identities=t.num_identities,
+                           num_instances=t.num_instances, lr=t.lr, weight_decay=t.weight_decay,
+                           lr_step=t.lr_step, lr_gamma=t.lr_gamma),
+        memory_options=MemoryOptions(momentum=l.momentum, instance_momentum=l.instance_momentum),
+        runtime=RuntimeOptions(amp_dtype=amp, channels_last=t.channels_last, compile=t.compile, progress=progress,
+                               eval_every=t.eval_every, extract_batch_size=config.eval.batch_size, seed=t.seed),
+        enhancement=enhancement, evaluate=evaluate, model_spec=model_spec(config), resume=resume,
+    )
+    after = evaluate(model, run_dir / "ranked_lists_after.png")
+    wall = time.perf_counter() - start
+    results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),
+               "config": config_to_dict(config)}
+    (run_dir / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    logger.info("after training: %s (%.0f s)", _fmt(after), wall)
+    return RunOutcome(run_dir=run_dir, before=before, after=after, history=history.rows, wall_time=wall)
+
+
+def _fmt(m: dict[str, float]) -> str:
+    return " ".join(f"{k} {100 * v:.1f}" for k, v in m.items())

@@ -1,0 +1,64 @@
+"""One epoch of memory-contrastive training on fixed pseudo-labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from tqdm.auto import tqdm
+
+from unreid.data.batch_augment import train_augment
+from unreid.data.pk_sampler import PKSampler
+from unreid.engine.extract import autocast_context
+from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+from unreid.memory.cluster_memory import ClusterMemory
+
+
+def train_one_epoch(
+    *,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: MultiLevelContrastiveLoss,
+    memory: ClusterMemory,
+    pixels: Tensor,
+    labels: Tensor,
+    instance_index: Tensor,
+    sampler: PKSampler,
+    iterations: int,
+    amp_dtype: torch.dtype | None = None,
+    channels_last: bool = False,
+    generator: torch.Generator | None = None,
+    progress: bool = True,
+    desc: str = "train",
+) -> dict[str, float]:
+    """Run ``iterations`` P x K batches; returns the mean of each loss level and the total.
+
+    Args:
+        pixels: ``uint8 [N, 3, H, W]`` training images (real and generated).
+        labels: ``[N]`` pseudo-label of each image (``-1``: not trained on).
+        instance_index: ``[N]`` row of each image in the memory's instance table
+            (``-1`` for generated images, which own no slot).
+        sampler: draws batches of indices into ``pixels`` using ``labels``.
+        generator: random source for augmentation, on ``pixels``' device.
+    """
+    device = next(model.parameters()).device
+    model.train()
+    sums: dict[str, Tensor] = {}
+    bar = tqdm(sampler.batches(iterations), total=iterations, desc=desc, disable=not progress, leave=False)
+    for batch_idx in bar:
+        idx = torch.from_numpy(np.asarray(batch_idx)).to(pixels.device)
+        images = train_augment(pixels[idx], generator=generator).to(device, non_blocking=True)  # [B, 3, H, W]
+        if channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        targets = labels[idx].to(device)  # [B]
+        with autocast_context(device, amp_dtype):
+            queries = model(images)  # [B, D]
+        terms = loss_fn(queries.float(), targets, memory)
+        optimizer.zero_grad(set_to_none=True)
+        terms.total.backward()
+        optimizer.step()
+        memory.update_centroids(queries.detach(), targets)
+        memory.update_instances(queries.detach(), instance_index[idx].to(device))
+        for name, value in {"total": terms.total.detach(), **terms.levels}.items():
+            sums[name] = sums[name] + value if name in sums else value.clone()
+    return {name: float(value) / max(iterations, 1) for name, value in sums.items()}

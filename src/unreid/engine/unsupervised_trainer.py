@@ -1,0 +1,229 @@
+"""The epoch loop of unsupervised re-ID: extract -> Jaccard -> DBSCAN -> memory -> train.
+
+Each step is one library call that can be tested on its own; this module only
+strings them together, keeps time, writes metrics and checkpoints, and resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from unreid.clustering import JaccardMethod, cluster_features, label_quality
+from unreid.data.pk_sampler import PKSampler
+from unreid.data.records import Record
+from unreid.engine.checkpoint import LAST, load_checkpoint, save_atomic
+from unreid.engine.extract import extract_features
+from unreid.engine.run_log import append_metrics, plot_metrics, truncate_metrics
+from unreid.engine.train_epoch import train_one_epoch
+from unreid.generator.enhancement_set import EnhancementSet
+from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+from unreid.memory.cluster_memory import ClusterMemory
+
+logger = logging.getLogger(__name__)
+
+Evaluator = Callable[[nn.Module], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class ClusteringOptions:
+    """k-reciprocal Jaccard distance + DBSCAN settings (Cluster Contrast's defaults)."""
+
+    k1: int = 30
+    k2: int = 6
+    eps: float = 0.6
+    min_samples: int = 4
+    method: JaccardMethod = JaccardMethod.SPARSE
+
+
+@dataclass(frozen=True)
+class OptimOptions:
+    """Adam with step decay, P x K batches."""
+
+    epochs: int = 50
+    iterations: int = 200
+    num_identities: int = 16
+    num_instances: int = 16
+    lr: float = 3.5e-4
+    weight_decay: float = 5e-4
+    lr_step: int = 20
+    lr_gamma: float = 0.1
+
+
+@dataclass(frozen=True)
+class MemoryOptions:
+    momentum: float = 0.1
+    instance_momentum: float = 0.1
+
+
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """How to run: mixed precision, memory layout, compilation, progress bars, evaluation cadence."""
+
+    amp_dtype: torch.dtype | None = None
+    channels_last: bool = False
+    compile: bool = False
+    progress: bool = True
+    eval_every: int = 1
+    extract_batch_size: int = 256
+    seed: int = 0
+
+
+@dataclass
+class TrainingHistory:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _pseudo_label_step(
+    features: Tensor, records: list[Record], options: ClusteringOptions
+) -> tuple[Tensor, int, int, dict[str, float], dict[str, float]]:
+    result = cluster_features(
+        features, k1=options.k1, k2=options.k2, eps=options.eps, min_samples=options.min_samples, method=options.method
+    )
+    truth = [r.person_id for r in records]
+    quality = label_quality(result.labels.cpu(), truth) if min(truth) >= 0 else {}
+    return result.labels, result.num_clusters, result.num_outliers, dict(result.timings), quality
+
+
+def train_unsupervised(
+    *,
+    model: nn.Module,
+    train_pixels: Tensor,
+    train_records: list[Record],
+    run_dir: Path,
+    loss_fn: MultiLevelContrastiveLoss,
+    clustering: ClusteringOptions = ClusteringOptions(),
+    optim: OptimOptions = OptimOptions(),
+    memory_options: MemoryOptions = MemoryOptions(),
+    runtime: RuntimeOptions = RuntimeOptions(),
+    enhancement: EnhancementSet | None = None,
+    evaluate: Evaluator | None = None,
+    model_spec: dict[str, Any] | None = None,
+    resume: bool = False,
+) -> TrainingHistory:
+    """Train ``model`` without labels; returns one metrics row per epoch.
+
+    Args:
+        model: an embedding model on its target device.
+        train_pixels: ``uint8 [N, 3, H, W]`` decoded training images.
+        train_records: their records (person ids are used only for diagnostics).
+        run_dir: checkpoints (``last.pth``, ``model.pth``), ``metrics.jsonl`` and plots go here.
+        loss_fn: the multi-level contrastive loss (its switches select the levels).
+        enhancement: generated images that join training with their source's pseudo-label.
+        evaluate: called with the model after an epoch (every ``runtime.eval_every``) and
+            at the end; returns metrics such as ``{"mAP": ..., "R1": ...}``.
+        model_spec: how to rebuild the model (saved in checkpoints for ``unreid evaluate``).
+        resume: continue from ``run_dir/last.pth`` if it exists.
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    device = next(model.parameters()).device
+    n_real = len(train_records)
+    if train_pixels.shape[0] != n_real:
+        raise ValueError(f"{train_pixels.shape[0]} images but {n_real} records")
+    if enhancement is not None:
+        pixels = torch.cat([train_pixels, enhancement.pixels.to(train_pixels.device)])  # [N + M, 3, H, W]
+        source = enhancement.source_index.to(device)  # [M]
+    else:
+        pixels, source = train_pixels, torch.empty(0, dtype=torch.long, device=device)
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, **({"fused": True} if device.type == "cuda" else {}))
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=optim.lr_step, gamma=optim.lr_gamma)
+    train_model = torch.compile(model) if runtime.compile else model
+    history = TrainingHistory()
+    start_epoch = 0
+    last_path = run_dir / LAST
+    if resume and last_path.is_file():
+        state = load_checkpoint(last_path)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch = int(state["epoch"]) + 1
+        history.rows = list(state.get("history", []))
+        truncate_metrics(run_dir, last_epoch=start_epoch - 1)
+        logger.info("resumed from %s at epoch %d", last_path, start_epoch)
+    elif (run_dir / "metrics.jsonl").exists():
+        (run_dir / "metrics.jsonl").unlink()
+
+    aug_gen = torch.Generator(device=pixels.device)
+    for epoch in range(start_epoch, optim.epochs):
+        aug_gen.manual_seed(runtime.seed * 100_003 + epoch)
+        times: dict[str, float] = {}
+        t0 = time.perf_counter()
+        features = extract_features(
+            model, train_pixels, batch_size=runtime.extract_batch_size, amp_dtype=runtime.amp_dtype,
+            channels_last=runtime.channels_last, progress=runtime.progress, desc=f"epoch {epoch} extract",
+        )  # [N, D]
+        times["extract"] = time.perf_counter() - t0
+        labels, num_clusters, num_outliers, cluster_times, quality = _pseudo_label_step(features, train_records, clustering)
+        times.update(cluster_times)
+        labels = labels.to(device)  # [N]
+        if num_clusters < 2:
+            raise RuntimeError(
+                f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; "
+                f"raise cluster.eps (now {clustering.eps}) or lower cluster.min_samples ({clustering.min_samples})"
+            )
+        memory = ClusterMemory(
+            features=features, labels=labels, num_clusters=num_clusters,
+            momentum=memory_options.momentum, instance_momentum=memory_options.instance_momentum,
+        )
+        all_labels = torch.cat([labels, labels[source]])  # [N + M]: generated images take their source's label
+        instance_index = torch.cat([
+            torch.where(labels >= 0, torch.arange(n_real, device=device), -1),
+            torch.full((source.numel(),), -1, dtype=torch.long, device=device),
+        ])  # [N + M]
+        sampler = PKSampler(
+            all_labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
+            seed=runtime.seed * 1009 + epoch,
+        )
+        t0 = time.perf_counter()
+        losses = train_one_epoch(
+            model=train_model, optimizer=optimizer, loss_fn=loss_fn, memory=memory, pixels=pixels,
+            labels=all_labels, instance_index=instance_index, sampler=sampler, iterations=optim.iterations,
+            amp_dtype=runtime.amp_dtype, channels_last=runtime.channels_last, generator=aug_gen,
+            progress=runtime.progress, desc=f"epoch {epoch} train",
+        )
+        times["train"] = time.perf_counter() - t0
+        scheduler.step()
+        row: dict[str, Any] = {
+            "epoch": epoch, "clusters": num_clusters, "outliers": num_outliers,
+            "lr": optimizer.param_groups[0]["lr"],
+            **{f"loss_{k}": v for k, v in losses.items()},
+            **{f"time_{k}": round(v, 3) for k, v in times.items()},
+            **{f"pl_{k}": v for k, v in quality.items()},
+        }
+        last_epoch = epoch == optim.epochs - 1
+        if evaluate is not None and (last_epoch or (runtime.eval_every > 0 and (epoch + 1) % runtime.eval_every == 0)):
+            t0 = time.perf_counter()
+            row.update(evaluate(model))
+            row["time_eval"] = round(time.perf_counter() - t0, 3)
+        history.rows.append(row)
+        append_metrics(run_dir, row)
+        logger.info(_epoch_line(row))
+        save_atomic(
+            {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "history": history.rows, "model_spec": model_spec or {}},
+            last_path,
+        )
+        plot_metrics(run_dir)
+    save_atomic({"model": model.state_dict(), "model_spec": model_spec or {}, "history": history.rows}, run_dir / "model.pth")
+    return history
+
+
+def _epoch_line(row: dict[str, Any]) -> str:
+    parts = [f"epoch {row['epoch']:3d}", f"clusters {row['clusters']}", f"outliers {row['outliers']}"]
+    parts += [f"{k[5:]} {row[k]:.3f}" for k in ("loss_centroid", "loss_intra", "loss_inter") if k in row]
+    if "pl_nmi" in row:
+        parts.append(f"pseudo NMI {row['pl_nmi']:.3f} P/R {row.get('pl_precision', 0):.2f}/{row.get('pl_recall', 0):.2f}")
+    if "mAP" in row:
+        parts.append(f"mAP {100 * row['mAP']:.1f} R1 {100 * row['R1']:.1f}")
+    parts.append("time " + " ".join(f"{k[5:]} {v:.1f}s" for k, v in row.items() if k.startswith("time_")))
+    return " | ".join(parts)

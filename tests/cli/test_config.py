@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from unreid.cli.config import load_config, save_config
+
+
+def test_precedence_defaults_yaml_then_set(tmp_path: Path) -> None:
+    f = tmp_path / "c.yaml"
+    f.write_text("train:\n  epochs: 7\n  lr: 0.001\nloss:\n  inter: false\n")
+    cfg = load_config(files=[f], overrides=["train.epochs=3", "cluster.eps=0.5", "model.backbone=resnet18"])
+    assert cfg.train.epochs == 3 and cfg.train.lr == 0.001 and cfg.loss.inter is False
+    assert cfg.cluster.eps == 0.5 and cfg.model.backbone == "resnet18"
+    assert cfg.train.iterations == 200  # default untouched
+    out = tmp_path / "resolved.yaml"
+    save_config(cfg, out)
+    assert yaml.safe_load(out.read_text())["train"]["epochs"] == 3
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [("train.epoch=3", "unknown config key 'train.epoch'"), ("train.epochs=many", "expected a int"),
+     ("loss.inter=maybe", "true/false"), ("epochs", "section.key=value")],
+)
+def test_bad_overrides_name_the_key(override: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_config(overrides=[override])
+
+
+def test_missing_and_bad_files(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not found"):
+        load_config(files=[tmp_path / "nope.yaml"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a list\n")
+    with pytest.raises(ValueError, match="mapping"):
+        load_config(files=[bad])
+
+
+def test_shipped_configs_load() -> None:
+    root = Path(__file__).resolve().parents[2] / "configs"
+    for path in sorted(root.glob("*.yaml")):
+        load_config(files=[path])

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from unreid.data.pk_sampler import PKSampler
+
+
+def test_yields_p_identities_times_k_images() -> None:
+    labels = np.repeat(np.arange(10), 6)
+    labels[:3] = -1  # outliers are never drawn
+    sampler = PKSampler(labels, num_identities=4, num_instances=5, seed=0)
+    for batch in sampler.batches(20):
+        assert batch.shape == (20,)
+        chunks = labels[batch].reshape(4, 5)
+        assert (chunks == chunks[:, :1]).all()  # each group of K is one identity
+        assert len(set(chunks[:, 0])) == 4  # P distinct identities
+        assert (labels[batch] >= 0).all()
+
+
+def test_small_clusters_sampled_with_replacement_and_singletons_skipped() -> None:
+    labels = np.array([0, 0, 1, 1, 1, 2])  # identity 2 has a single image
+    sampler = PKSampler(labels, num_identities=2, num_instances=4, seed=1)
+    batch = sampler.sample()
+    assert batch.shape == (8,)
+    assert 2 not in set(labels[batch])
+
+
+def test_fewer_identities_than_p_shrinks_p() -> None:
+    sampler = PKSampler(np.array([0, 0, 1, 1]), num_identities=16, num_instances=2)
+    assert sampler.batch_size == 4
+
+
+def test_deterministic_by_seed_and_invalid_arguments() -> None:
+    labels = np.repeat(np.arange(8), 4)
+    a = PKSampler(labels, num_identities=3, num_instances=2, seed=5).sample()
+    b = PKSampler(labels, num_identities=3, num_instances=2, seed=5).sample()
+    assert (a == b).all()
+    with pytest.raises(ValueError, match="outlier"):
+        PKSampler(np.array([-1, -1]), num_identities=1, num_instances=1)
+    with pytest.raises(ValueError, match=">= 1"):
+        PKSampler(labels, num_identities=0, num_instances=2)
