@@ -18,6 +18,7 @@ from unreid.cli.config import RunConfig, config_to_dict, save_config
 from unreid.clustering import JaccardMethod
 from unreid.data.image_bank import ImageBank
 from unreid.data.records import ReIDSplit
+from unreid.engine.distributed import init_from_env
 from unreid.engine.evaluate import evaluate_model
 from unreid.engine.unsupervised_trainer import (
     ClusteringOptions, MemoryOptions, OptimOptions, RuntimeOptions, train_unsupervised,
@@ -122,15 +123,23 @@ def seed_everything(seed: int) -> None:
 
 
 def run_training(config: RunConfig, *, resume: bool = False, progress: bool = True) -> RunOutcome:
-    """The whole job: data, model, generator, unsupervised training, evaluation, report files."""
+    """The whole job: data, model, generator, unsupervised training, evaluation, report files.
+
+    Under ``torchrun`` every process trains (DDP) and rank 0 evaluates and writes the report.
+    """
     start = time.perf_counter()
+    ctx = init_from_env()
     run_dir = Path(config.output_dir).expanduser()
     run_dir.mkdir(parents=True, exist_ok=True)
-    save_config(config, run_dir / "config.yaml")
+    if ctx.is_main:
+        save_config(config, run_dir / "config.yaml")
     seed_everything(config.train.seed)
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
     device = resolve_device(config.train.device)
+    if ctx.enabled and device.type == "cuda":
+        device = torch.device("cuda", ctx.local_rank)
+    progress = progress and ctx.is_main
     amp = resolve_amp(config.train.amp, device)
     split = load_split(config)
     logger.info("\n%s", split.summary())
@@ -153,8 +162,9 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
                                   distances=out.distances, num_queries=config.eval.grid_queries)
         return metrics_of(out.result)
 
-    before = evaluate(model, run_dir / "ranked_lists_before.png")
-    logger.info("before training: %s", _fmt(before))
+    before = evaluate(model, run_dir / "ranked_lists_before.png") if ctx.is_main else {}
+    if ctx.is_main:
+        logger.info("before training: %s", _fmt(before))
     enhancement: EnhancementSet | None = None
     if config.generator.enabled:
         generator = CameraStyleGenerator(num_cameras=max(r.camera_id for r in split.train) + 1)
@@ -163,9 +173,10 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
             generator=generator, pixels=train_bank.pixels, records=split.train,
             per_image=config.generator.per_image, seed=config.train.seed,
         )
-        torch.save(generator.state_dict(), run_dir / "camera_style_generator.pth")
-        save_style_grid(path=run_dir / "generated_examples.png", real=train_bank.pixels,
-                        enhancement=enhancement, num_examples=8)
+        if ctx.is_main:
+            torch.save(generator.state_dict(), run_dir / "camera_style_generator.pth")
+            save_style_grid(path=run_dir / "generated_examples.png", real=train_bank.pixels,
+                            enhancement=enhancement, num_examples=8)
     c, l, t = config.cluster, config.loss, config.train
     try:
         method = JaccardMethod(c.method)
@@ -184,8 +195,11 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
         memory_options=MemoryOptions(momentum=l.momentum, instance_momentum=l.instance_momentum),
         runtime=RuntimeOptions(amp_dtype=amp, channels_last=t.channels_last, compile=t.compile, progress=progress,
                                eval_every=t.eval_every, extract_batch_size=config.eval.batch_size, seed=t.seed),
-        enhancement=enhancement, evaluate=evaluate, model_spec=model_spec(config), resume=resume,
+        enhancement=enhancement, evaluate=evaluate, model_spec=model_spec(config), resume=resume, dist_ctx=ctx,
     )
+    wall = time.perf_counter() - start
+    if not ctx.is_main:
+        return RunOutcome(run_dir=run_dir, before={}, after={}, history=history.rows, wall_time=wall)
     after = evaluate(model, run_dir / "ranked_lists_after.png")
     wall = time.perf_counter() - start
     results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),

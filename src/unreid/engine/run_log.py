@@ -51,7 +51,8 @@ def plot_metrics(run_dir: Path) -> Path | None:
             ax.plot(*zip(*pts), marker="o", label=label)
     ax.set_title("evaluation (%)")
     ax.set_xlabel("epoch")
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
     ax = axes[1]
     ax.plot(epochs, [r.get("clusters", 0) for r in rows], marker="o", label="clusters")
     ax.plot(epochs, [r.get("outliers", 0) for r in rows], marker="s", label="outliers")

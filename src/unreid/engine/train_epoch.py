@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -30,6 +32,7 @@ def train_one_epoch(
     generator: torch.Generator | None = None,
     progress: bool = True,
     desc: str = "train",
+    gather: Callable[[Tensor], Tensor] | None = None,
 ) -> dict[str, float]:
     """Run ``iterations`` P x K batches; returns the mean of each loss level and the total.
 
@@ -40,6 +43,8 @@ def train_one_epoch(
             (``-1`` for generated images, which own no slot).
         sampler: draws batches of indices into ``pixels`` using ``labels``.
         generator: random source for augmentation, on ``pixels``' device.
+        gather: under DDP, concatenates a tensor over all ranks, so every rank applies
+            every rank's memory updates and the memories stay identical.
     """
     device = next(model.parameters()).device
     model.train()
@@ -57,8 +62,11 @@ def train_one_epoch(
         optimizer.zero_grad(set_to_none=True)
         terms.total.backward()
         optimizer.step()
-        memory.update_centroids(queries.detach(), targets)
-        memory.update_instances(queries.detach(), instance_index[idx].to(device))
+        feats, owners = queries.detach().float(), instance_index[idx].to(device)  # [B, D], [B]
+        if gather is not None:
+            feats, targets, owners = gather(feats), gather(targets), gather(owners)  # [world * B, ...]
+        memory.update_centroids(feats, targets)
+        memory.update_instances(feats, owners)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()
     return {name: float(value) / max(iterations, 1) for name, value in sums.items()}

@@ -20,6 +20,9 @@ from unreid.clustering import JaccardMethod, cluster_features, label_quality
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
 from unreid.engine.checkpoint import LAST, load_checkpoint, save_atomic
+from unreid.engine.distributed import (
+    DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
+)
 from unreid.engine.extract import extract_features
 from unreid.engine.run_log import append_metrics, plot_metrics, truncate_metrics
 from unreid.engine.train_epoch import train_one_epoch
@@ -107,6 +110,7 @@ def train_unsupervised(
     evaluate: Evaluator | None = None,
     model_spec: dict[str, Any] | None = None,
     resume: bool = False,
+    dist_ctx: DistributedContext | None = None,
 ) -> TrainingHistory:
     """Train ``model`` without labels; returns one metrics row per epoch.
 
@@ -121,7 +125,10 @@ def train_unsupervised(
             at the end; returns metrics such as ``{"mAP": ..., "R1": ...}``.
         model_spec: how to rebuild the model (saved in checkpoints for ``unreid evaluate``).
         resume: continue from ``run_dir/last.pth`` if it exists.
+        dist_ctx: the DDP context (default: the initialised process group, if any); rank 0
+            clusters, evaluates and writes files.
     """
+    ctx = dist_ctx or current_context()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     device = next(model.parameters()).device
@@ -137,7 +144,11 @@ def train_unsupervised(
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, **({"fused": True} if device.type == "cuda" else {}))
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=optim.lr_step, gamma=optim.lr_gamma)
-    train_model = torch.compile(model) if runtime.compile else model
+    train_model: nn.Module = model
+    if ctx.enabled:
+        train_model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if runtime.compile:
+        train_model = torch.compile(train_model)  # type: ignore[assignment]
     history = TrainingHistory()
     start_epoch = 0
     last_path = run_dir / LAST
@@ -148,24 +159,34 @@ def train_unsupervised(
         scheduler.load_state_dict(state["scheduler"])
         start_epoch = int(state["epoch"]) + 1
         history.rows = list(state.get("history", []))
-        truncate_metrics(run_dir, last_epoch=start_epoch - 1)
+        if ctx.is_main:
+            truncate_metrics(run_dir, last_epoch=start_epoch - 1)
         logger.info("resumed from %s at epoch %d", last_path, start_epoch)
-    elif (run_dir / "metrics.jsonl").exists():
+    elif ctx.is_main and (run_dir / "metrics.jsonl").exists():
         (run_dir / "metrics.jsonl").unlink()
 
     aug_gen = torch.Generator(device=pixels.device)
     for epoch in range(start_epoch, optim.epochs):
-        aug_gen.manual_seed(runtime.seed * 100_003 + epoch)
+        aug_gen.manual_seed(runtime.seed * 100_003 + epoch * 101 + ctx.rank)
         times: dict[str, float] = {}
         t0 = time.perf_counter()
-        features = extract_features(
-            model, train_pixels, batch_size=runtime.extract_batch_size, amp_dtype=runtime.amp_dtype,
-            channels_last=runtime.channels_last, progress=runtime.progress, desc=f"epoch {epoch} extract",
-        )  # [N, D]
+        rows = shard_indices(n_real, ctx)  # this rank's share (all rows without DDP)
+        local = extract_features(
+            model, train_pixels[rows.to(train_pixels.device)] if ctx.enabled else train_pixels,
+            batch_size=runtime.extract_batch_size, amp_dtype=runtime.amp_dtype, channels_last=runtime.channels_last,
+            progress=runtime.progress and ctx.is_main, desc=f"epoch {epoch} extract",
+        )  # [N / world, D]
+        features = unshard(all_gather_cat(local, ctx), n_real, ctx)  # [N, D]
         times["extract"] = time.perf_counter() - t0
-        labels, num_clusters, num_outliers, cluster_times, quality = _pseudo_label_step(features, train_records, clustering)
-        times.update(cluster_times)
-        labels = labels.to(device)  # [N]
+        quality: dict[str, float] = {}
+        if ctx.is_main:
+            labels, _, _, cluster_times, quality = _pseudo_label_step(features, train_records, clustering)
+            times.update(cluster_times)
+            labels = labels.to(device)  # [N]
+        else:
+            labels = torch.empty(n_real, dtype=torch.long, device=device)
+        labels = broadcast_from_main(labels, ctx)
+        num_clusters, num_outliers = int(labels.max().item()) + 1, int((labels < 0).sum().item())
         if num_clusters < 2:
             raise RuntimeError(
                 f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; "
@@ -182,14 +203,15 @@ def train_unsupervised(
         ])  # [N + M]
         sampler = PKSampler(
             all_labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
-            seed=runtime.seed * 1009 + epoch,
+            seed=runtime.seed * 1009 + epoch * 7919 + ctx.rank,
         )
         t0 = time.perf_counter()
         losses = train_one_epoch(
             model=train_model, optimizer=optimizer, loss_fn=loss_fn, memory=memory, pixels=pixels,
             labels=all_labels, instance_index=instance_index, sampler=sampler, iterations=optim.iterations,
             amp_dtype=runtime.amp_dtype, channels_last=runtime.channels_last, generator=aug_gen,
-            progress=runtime.progress, desc=f"epoch {epoch} train",
+            progress=runtime.progress and ctx.is_main, desc=f"epoch {epoch} train",
+            gather=(lambda t: all_gather_cat(t, ctx)) if ctx.enabled else None,
         )
         times["train"] = time.perf_counter() - t0
         scheduler.step()
@@ -201,6 +223,10 @@ def train_unsupervised(
             **{f"pl_{k}": v for k, v in quality.items()},
         }
         last_epoch = epoch == optim.epochs - 1
+        if not ctx.is_main:
+            history.rows.append(row)
+            ctx.barrier()
+            continue
         if evaluate is not None and (last_epoch or (runtime.eval_every > 0 and (epoch + 1) % runtime.eval_every == 0)):
             t0 = time.perf_counter()
             row.update(evaluate(model))
@@ -214,7 +240,11 @@ def train_unsupervised(
             last_path,
         )
         plot_metrics(run_dir)
-    save_atomic({"model": model.state_dict(), "model_spec": model_spec or {}, "history": history.rows}, run_dir / "model.pth")
+        ctx.barrier()
+    if ctx.is_main:
+        save_atomic(
+            {"model": model.state_dict(), "model_spec": model_spec or {}, "history": history.rows}, run_dir / "model.pth"
+        )
     return history
 
 
