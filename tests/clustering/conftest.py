@@ -1,0 +1,26 @@
+"""Synthetic clustered features shared by the clustering tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+MakeClustered = Callable[..., tuple[Tensor, Tensor]]
+
+
+def clustered_features(*, n: int, num_ids: int, dim: int, seed: int, spread: float = 0.6) -> tuple[Tensor, Tensor]:
+    """``(features [n, dim] L2-normalised, identities [n])``: Gaussian noise around random centres."""
+    generator = torch.Generator().manual_seed(seed)
+    centres = torch.randn(num_ids, dim, generator=generator)  # [C, D]
+    identities = torch.randint(0, num_ids, (n,), generator=generator)  # [n]
+    noise = spread * torch.randn(n, dim, generator=generator)  # [n, D]
+    return F.normalize(centres[identities] + noise, dim=1), identities
+
+
+@pytest.fixture
+def make_clustered() -> MakeClustered:
+    return clustered_features
