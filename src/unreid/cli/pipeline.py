@@ -202,7 +202,9 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
         return RunOutcome(run_dir=run_dir, before={}, after={}, history=history.rows, wall_time=wall)
     after = evaluate(model, run_dir / "ranked_lists_after.png")
     wall = time.perf_counter() - start
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{torch.get_num_threads()} threads"
     results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),
+               "device_name": device_name,
                "config": config_to_dict(config)}
     (run_dir / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     logger.info("after training: %s (%.0f s)", _fmt(after), wall)
