@@ -188,10 +188,10 @@ def train_unsupervised(
         labels = broadcast_from_main(labels, ctx)
         num_clusters, num_outliers = int(labels.max().item()) + 1, int((labels < 0).sum().item())
         if num_clusters < 2:
-            raise RuntimeError(
-                f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; "
-                f"raise cluster.eps (now {clustering.eps}) or lower cluster.min_samples ({clustering.min_samples})"
-            )
+            hint = (f"lower cluster.eps (now {clustering.eps}): almost everything merged into one cluster"
+                    if num_outliers < n_real // 2 else
+                    f"raise cluster.eps (now {clustering.eps}) or lower cluster.min_samples ({clustering.min_samples})")
+            raise RuntimeError(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; {hint}")
         memory = ClusterMemory(
             features=features, labels=labels, num_clusters=num_clusters,
             momentum=memory_options.momentum, instance_momentum=memory_options.instance_momentum,
