@@ -6,13 +6,14 @@ about 0.5, different identities about 0). For every size the stages of
 :func:`unreid.clustering.cluster_features` are timed separately:
 
 * ``knn``: :func:`unreid.clustering.knn` with ``k1`` neighbours;
-* ``jaccard``: :func:`unreid.clustering.jaccard_distance_sparse` given those neighbours
-  (so the full Jaccard stage of ``cluster_features`` is ``knn + jaccard``);
+* ``jaccard``: :func:`unreid.clustering.jaccard_distance_sparse` given those neighbours,
+  keeping pairs within ``--max-distance`` (default ``eps``, as ``cluster_features`` does),
+  so the full Jaccard stage of ``cluster_features`` is ``knn + jaccard``;
 * ``dbscan``: :func:`unreid.clustering.dbscan` on the sparse distances;
 
 plus stored pairs, clusters found, pairwise F-score against the synthetic identities,
-the 1-minute load average (CPU timings are only comparable on an otherwise idle machine)
-and, on CUDA, the peak allocated GPU memory.
+the 1-minute load average (CPU timings are only comparable on an otherwise idle machine),
+the process's peak resident memory so far and, on CUDA, the peak allocated GPU memory.
 
 Usage (CPU):  python benchmarks/clustering_scaling.py --sizes 1000 5000 20000 --device cpu
 Usage (GPU):  python benchmarks/clustering_scaling.py --sizes 10000 50000 100000 --device cuda
@@ -25,6 +26,7 @@ import json
 import logging
 import os
 import platform
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -72,7 +74,10 @@ def run_size(n: int, args: argparse.Namespace, device: torch.device) -> dict[str
         torch.cuda.reset_peak_memory_stats(device)
     neighbours, t_knn = timed(lambda: knn(features, k=args.k1, backend=args.knn_backend), device=device)
     distances, t_jaccard = timed(
-        lambda: jaccard_distance_sparse(features, k1=args.k1, k2=args.k2, neighbours=neighbours), device=device
+        lambda: jaccard_distance_sparse(
+            features, k1=args.k1, k2=args.k2, neighbours=neighbours, max_distance=args.max_distance
+        ),
+        device=device,
     )
     labels, t_dbscan = timed(lambda: dbscan(distances, eps=args.eps, min_samples=args.min_samples), device=device)
     row: dict[str, Any] = {
@@ -87,6 +92,7 @@ def run_size(n: int, args: argparse.Namespace, device: torch.device) -> dict[str
         "outliers": int((labels == -1).sum()),
         "f_score": label_quality(labels.cpu(), identities)["f_score"],
     }
+    row["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # process high-water mark
     if device.type == "cuda":
         row["peak_gpu_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
     return row
@@ -94,7 +100,7 @@ def run_size(n: int, args: argparse.Namespace, device: torch.device) -> dict[str
 
 def print_table(rows: list[dict[str, Any]]) -> None:
     columns = ["n", "knn_s", "jaccard_s", "dbscan_s", "total_s", "stored_pairs_per_row", "clusters", "outliers"]
-    columns += ["f_score", "load_average_1min"]
+    columns += ["f_score", "load_average_1min", "peak_rss_gib"]
     if rows and "peak_gpu_gib" in rows[0]:
         columns.append("peak_gpu_gib")
     print(" ".join(f"{c:>20}" for c in columns))
@@ -140,6 +146,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--k2", type=int, default=6)
     parser.add_argument("--eps", type=float, default=0.6)
     parser.add_argument("--min-samples", type=int, default=4)
+    parser.add_argument(
+        "--max-distance",
+        type=float,
+        default=None,
+        help="pairs kept by the sparse Jaccard (default: eps, as cluster_features does; 1.0 keeps all)",
+    )
     parser.add_argument("--images-per-id", type=int, default=20)
     parser.add_argument("--noise", type=float, default=1.0, help="noise norm relative to the unit identity centre")
     parser.add_argument("--seed", type=int, default=0)
@@ -155,6 +167,8 @@ def main() -> None:
     if args.device == "cuda" and not torch.cuda.is_available():
         raise SystemExit("--device cuda requested but CUDA is not available")
     device = torch.device(args.device)
+    if args.max_distance is None:
+        args.max_distance = args.eps
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     rows = []

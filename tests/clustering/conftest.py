@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import torch
@@ -24,3 +24,12 @@ def clustered_features(*, n: int, num_ids: int, dim: int, seed: int, spread: flo
 @pytest.fixture
 def make_clustered() -> MakeClustered:
     return clustered_features
+
+
+@pytest.fixture(autouse=True)
+def _single_thread() -> Iterator[None]:
+    """Small tensors: one intra-op thread is as fast and immune to a busy machine's stalls."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

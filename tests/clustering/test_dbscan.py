@@ -119,6 +119,11 @@ def test_invalid_arguments() -> None:
     dist = torch.zeros(4, 4)
     with pytest.raises(ValueError, match="eps"):
         dbscan(sparse_from_dense(dist), eps=1.0)
+    truncated = SparseDistances(
+        rows=torch.arange(4), cols=torch.arange(4), values=torch.zeros(4), n=4, max_distance=0.3
+    )
+    with pytest.raises(ValueError, match="max_distance"):
+        dbscan(truncated, eps=0.5)
     with pytest.raises(ValueError, match="min_samples"):
         dbscan(dist, min_samples=0)
     with pytest.raises(ValueError, match="square"):

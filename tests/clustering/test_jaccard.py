@@ -61,6 +61,24 @@ def test_sparse_equals_dense(make_clustered: MakeClustered, seed: int, k1: int, 
     assert torch.equal(sparse.to_dense(), sparse.to_dense().T)
 
 
+@pytest.mark.parametrize("max_distance", [0.0, 0.4, 0.6, 0.9])
+def test_sparse_with_max_distance_keeps_exactly_the_close_pairs(
+    make_clustered: MakeClustered, max_distance: float
+) -> None:
+    features, _ = make_clustered(n=240, num_ids=12, dim=32, seed=3)
+    dense = jaccard_distance_dense(features, k1=20, k2=6)
+    sparse = jaccard_distance_sparse(features, k1=20, k2=6, max_distance=max_distance)
+    assert sparse.max_distance == max_distance
+    stored = torch.zeros(240, 240, dtype=torch.bool)
+    stored[sparse.rows, sparse.cols] = True
+    assert int(stored.sum()) == sparse.nnz
+    assert torch.allclose(sparse.values, dense[sparse.rows, sparse.cols], atol=1e-5, rtol=0)
+    assert bool((sparse.values <= max_distance).all())
+    assert bool((dense[~stored] > max_distance - 1e-5).all())  # nothing closer was dropped
+    with pytest.raises(ValueError, match="max_distance"):
+        jaccard_distance_sparse(features, k1=20, k2=6, max_distance=1.5)
+
+
 def test_sparse_clamps_neighbourhoods_to_tiny_inputs(make_clustered: MakeClustered) -> None:
     features, _ = make_clustered(n=12, num_ids=3, dim=8, seed=4)
     dense = jaccard_distance_dense(features, k1=30, k2=6)

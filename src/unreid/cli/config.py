@@ -28,6 +28,7 @@ class DataConfig:
     synthetic_identities: int = 120
     synthetic_seed: int = 0
     device_resident: bool = True  # decode once into a uint8 tensor on the training device
+    max_train_images: int = 0  # >0: only the first N training images in file order (quick CPU runs)
 
 
 @dataclass

@@ -142,6 +142,10 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
     progress = progress and ctx.is_main
     amp = resolve_amp(config.train.amp, device)
     split = load_split(config)
+    if config.data.max_train_images > 0:
+        # File order: Market-1501 and the synthetic set name files by identity, so this keeps whole identities.
+        split = ReIDSplit(split.name, split.train[: config.data.max_train_images], split.query, split.gallery,
+                          root=split.root, notes=split.notes)
     logger.info("\n%s", split.summary())
     h, w = config.data.height, config.data.width
     bank_device = device if config.data.device_resident else torch.device("cpu")

@@ -36,10 +36,10 @@ def expand_segments(starts: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         ``(owner, positions)``, both ``[sum(lengths)]``: the segment each position belongs
         to and the position itself, segment by segment in order.
     """
-    owner = torch.repeat_interleave(torch.arange(starts.numel(), device=starts.device), lengths)  # [T]
+    owner = torch.repeat_interleave(lengths)  # [T]  segment s repeated lengths[s] times
     first_slot = lengths.cumsum(0) - lengths  # [S]
     slot = torch.arange(owner.numel(), device=starts.device)  # [T]
-    return owner, starts[owner] + (slot - first_slot[owner])
+    return owner, slot + (starts - first_slot).index_select(0, owner)
 
 
 DENSE_BLOCK_ELEMENTS = {"cpu": 1 << 24, "cuda": 1 << 26}

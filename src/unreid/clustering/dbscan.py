@@ -47,8 +47,8 @@ def dbscan(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples
     Args:
         distances: :class:`SparseDistances` (unstored pairs at distance 1), or a dense
             symmetric ``[N, N]`` tensor.
-        eps: neighbourhood radius (``D <= eps``). Must be below 1 for sparse input, where
-            every unstored pair is at distance 1.
+        eps: neighbourhood radius (``D <= eps``). For sparse input it must be below 1 and
+            at most ``distances.max_distance``, so that no unstored pair is a neighbour.
         min_samples: neighbours (self included) that make a core point.
 
     Returns:
@@ -93,9 +93,10 @@ def dbscan(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples
 def _eps_edges(distances: SparseDistances | Tensor, *, eps: float) -> tuple[Tensor, Tensor, int]:
     """``(source, target, n)``: all ordered pairs with ``D[source, target] <= eps``."""
     if isinstance(distances, SparseDistances):
-        if eps >= MISSING_DISTANCE:
+        if eps >= MISSING_DISTANCE or eps > distances.max_distance:
             raise ValueError(
-                f"eps={eps} must be < {MISSING_DISTANCE} with SparseDistances (unstored pairs are at distance "
+                f"eps={eps} must be < {MISSING_DISTANCE} and <= max_distance={distances.max_distance} with "
+                f"SparseDistances (unstored pairs may lie at any distance above max_distance or at "
                 f"{MISSING_DISTANCE}); pass the dense matrix instead"
             )
         within = distances.values <= eps  # [E]

@@ -31,7 +31,7 @@ from unreid.clustering.csr import RowSparse, dense_block_rows, expand_segments, 
 from unreid.clustering.jaccard_dense import neighbourhood_sizes
 from unreid.clustering.k_reciprocal_encoding import GATHER_BUDGET, k_reciprocal_encoding, pair_keys
 from unreid.clustering.knn import KnnBackend, knn
-from unreid.clustering.sparse_distances import SparseDistances
+from unreid.clustering.sparse_distances import MISSING_DISTANCE, SparseDistances
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ def jaccard_distance_sparse(
     knn_backend: KnnBackend | str = KnnBackend.AUTO,
     knn_chunk_size: int = 4096,
     neighbours: tuple[Tensor, Tensor] | None = None,
+    max_distance: float = MISSING_DISTANCE,
 ) -> SparseDistances:
     """Sparse k-reciprocal Jaccard distance, equal to :func:`jaccard_distance_dense` where stored.
 
@@ -55,14 +56,21 @@ def jaccard_distance_sparse(
         knn_chunk_size: query rows per kNN matmul block.
         neighbours: precomputed :func:`knn` output ``(similarities, indices)`` of the
             normalised features with at least ``k1`` columns; skips the search.
+        max_distance: keep only pairs at distance ``<= max_distance``. The default 1.0 keeps
+            every pair that shares support (exact); DBSCAN with radius ``eps`` needs only
+            ``max_distance=eps``, which can cut the output by orders of magnitude.
 
     Returns:
         Symmetric :class:`SparseDistances` on the features' device holding every pair whose
-        encodings share support (and the zero diagonal); all other pairs are at distance 1.
+        encodings share support and whose distance is ``<= max_distance`` (and the zero
+        diagonal); pairs without shared support are exactly at distance 1.
 
     Raises:
-        ValueError: for invalid ``k1``/``k2`` or ``neighbours`` of the wrong shape.
+        ValueError: for invalid ``k1``/``k2``, ``max_distance`` outside ``[0, 1]`` or
+            ``neighbours`` of the wrong shape.
     """
+    if not 0.0 <= max_distance <= MISSING_DISTANCE:
+        raise ValueError(f"max_distance={max_distance} must lie in [0, {MISSING_DISTANCE}]")
     x = F.normalize(features.detach().float(), dim=1)  # [N, D]
     n = x.shape[0]
     k1, k1_half, k2 = neighbourhood_sizes(n=n, k1=k1, k2=k2)
@@ -80,14 +88,17 @@ def jaccard_distance_sparse(
     upper: deque[tuple[Tensor, Tensor, Tensor]] = deque()
     for rows, cols, shared in shared_mass_upper(encoding):  # [p] each
         distance = (1.0 - shared / (mass[rows] + mass[cols] - shared)).clamp_(0.0, 1.0)  # [p]  1 - min/max
-        upper.append((rows.int(), cols.int(), distance))  # int32 until the output is assembled
+        keep = distance <= max_distance  # [p]
+        upper.append((rows[keep].int(), cols[keep].int(), distance[keep]))  # int32 until assembled
     logger.debug(
         "sparse Jaccard: %d encoding entries, %d pairs", encoding.values.numel(), sum(u[0].numel() for u in upper)
     )
-    return mirrored(upper, n=n, device=x.device)
+    return mirrored(upper, n=n, device=x.device, max_distance=max_distance)
 
 
-def mirrored(upper: deque[tuple[Tensor, Tensor, Tensor]], *, n: int, device: torch.device) -> SparseDistances:
+def mirrored(
+    upper: deque[tuple[Tensor, Tensor, Tensor]], *, n: int, device: torch.device, max_distance: float
+) -> SparseDistances:
     """Symmetric :class:`SparseDistances` from chunks of ``(rows, cols, distance)`` with ``rows < cols``.
 
     The output is allocated once and the chunks are released as they are copied, so peak
@@ -110,7 +121,7 @@ def mirrored(upper: deque[tuple[Tensor, Tensor, Tensor]], *, n: int, device: tor
     rows[2 * pairs :] = torch.arange(n, device=device)
     cols[2 * pairs :] = rows[2 * pairs :]
     values[2 * pairs :] = 0.0
-    return SparseDistances(rows=rows, cols=cols, values=values, n=n)
+    return SparseDistances(rows=rows, cols=cols, values=values, n=n, max_distance=max_distance)
 
 
 def query_expansion(encoding: RowSparse, neighbours: Tensor) -> RowSparse:
@@ -136,12 +147,12 @@ def query_expansion(encoding: RowSparse, neighbours: Tensor) -> RowSparse:
     for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)):
         sources = neighbours[start:stop].flatten()  # [B * k2]
         segment, position = expand_segments(pointers[sources], degree[sources])  # [T], [T]
-        slot = torch.div(segment, k2, rounding_mode="floor") * n + encoding.cols[position]  # [T]
+        slot = torch.div(segment, k2, rounding_mode="floor") * n + encoding.cols.index_select(0, position)  # [T]
         accumulator = torch.zeros((stop - start) * n, dtype=encoding.values.dtype, device=device)  # [B * N]
-        accumulator.index_add_(0, slot, encoding.values[position])
+        accumulator.index_add_(0, slot, encoding.values.index_select(0, position))
         hit = accumulator.nonzero().squeeze(1)  # [U]
         keys_parts.append(start * n + hit)
-        value_parts.append(accumulator[hit] / k2)
+        value_parts.append(accumulator.index_select(0, hit) / k2)
     return RowSparse.from_sorted_keys(torch.cat(keys_parts), torch.cat(value_parts), n=n)
 
 
@@ -177,13 +188,16 @@ def shared_mass_upper(encoding: RowSparse) -> Iterator[tuple[Tensor, Tensor, Ten
         if total == 0:
             continue
         offset = int(slot_start[first])
-        partner = torch.arange(offset, offset + total, device=device)  # [T] contribution slots
-        partner += torch.repeat_interleave(shift[first:last], repeats, output_size=total)  # [T] CSC positions
-        own_value = torch.repeat_interleave(encoding.values[first:last], repeats, output_size=total)  # [T]
-        own_row = torch.repeat_interleave(encoding.rows[first:last] - start, repeats, output_size=total)  # [T]
-        contribution = torch.minimum(own_value, column_values[partner])  # [T]
-        slot = own_row.mul_(n).add_(column_rows[partner])  # [T]
+        # index_select rather than [] indexing: same result, about twice as fast on CPU
+        entry = torch.repeat_interleave(repeats, output_size=total)  # [T] owning entry, local to the chunk
+        partner = torch.arange(offset, offset + total, device=device)  # [T] contribution numbers
+        partner += shift[first:last].index_select(0, entry)  # [T] CSC positions of the partners
+        contribution = torch.minimum(
+            encoding.values[first:last].index_select(0, entry), column_values.index_select(0, partner)
+        )  # [T]
+        slot = ((encoding.rows[first:last] - start) * n).index_select(0, entry)  # [T]  accumulator row offset
+        slot += column_rows.index_select(0, partner)  # [T]  + partner column
         accumulator = torch.zeros((stop - start) * n, dtype=contribution.dtype, device=device)  # [B * N]
         accumulator.index_add_(0, slot, contribution)
         hit = accumulator.nonzero().squeeze(1)  # [p]
-        yield start + torch.div(hit, n, rounding_mode="floor"), hit % n, accumulator[hit]
+        yield start + torch.div(hit, n, rounding_mode="floor"), hit % n, accumulator.index_select(0, hit)

@@ -20,7 +20,7 @@ from unreid.clustering.dbscan import NOISE, dbscan
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
 from unreid.clustering.knn import KnnBackend
-from unreid.clustering.sparse_distances import SparseDistances
+from unreid.clustering.sparse_distances import MISSING_DISTANCE, SparseDistances
 
 logger = logging.getLogger(__name__)
 
@@ -80,13 +80,17 @@ def cluster_features(
         method = JaccardMethod(method)
     except ValueError as error:
         raise ValueError(f"method={method!r}; valid values: {[m.value for m in JaccardMethod]}") from error
+    if eps < 0:
+        raise ValueError(f"eps={eps} must be >= 0")
     device = features.device
     start = time.perf_counter()
     distances: SparseDistances | Tensor
     if method is JaccardMethod.DENSE:
         distances = jaccard_distance_dense(features, k1=k1, k2=k2)
     else:
-        distances = jaccard_distance_sparse(features, k1=k1, k2=k2, knn_backend=knn_backend)
+        # DBSCAN only looks at pairs within eps: store nothing else (exact, far less memory).
+        max_distance = min(eps, MISSING_DISTANCE)
+        distances = jaccard_distance_sparse(features, k1=k1, k2=k2, knn_backend=knn_backend, max_distance=max_distance)
     _synchronize(device)
     middle = time.perf_counter()
     labels = dbscan(distances, eps=eps, min_samples=min_samples)  # [N]
