@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from unreid.data import synthetic
 from unreid.data.market1501 import load_market1501
+from unreid.data.registry import load_dataset
 from unreid.data.synthetic import MARKER_NAME, SyntheticConfig, make_synthetic_pedestrians
 
 TINY = SyntheticConfig(num_identities=8, num_cameras=3, cameras_per_identity=(2, 3), height=64, width=32, seed=3)
@@ -31,8 +33,7 @@ def test_same_seed_same_bytes_other_seed_differs(tiny_root: Path, tmp_path: Path
     again = make_synthetic_pedestrians(root=tmp_path / "again", config=TINY)
     files = _files(tiny_root)
     assert files and files == _files(again)
-    for name in (files[0], files[len(files) // 2], files[-1]):
-        assert (tiny_root / name).read_bytes() == (again / name).read_bytes()
+    assert all((tiny_root / name).read_bytes() == (again / name).read_bytes() for name in files)
     other = make_synthetic_pedestrians(root=tmp_path / "other", config=dataclasses.replace(TINY, seed=4))
     assert _files(other) != files
     digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in tiny_root.rglob("*.jpg")}
@@ -48,8 +49,8 @@ def test_market_layout_and_names(tiny_root: Path) -> None:
             match = NAME.match(name)
             assert match, name
             assert 1 <= int(match["cam"]) <= TINY.num_cameras
-    image = Image.open(next((tiny_root / "query").iterdir()))
-    assert image.format == "JPEG" and image.mode == "RGB" and image.size == (TINY.width, TINY.height)
+    with Image.open(next((tiny_root / "query").iterdir())) as image:
+        assert image.format == "JPEG" and image.mode == "RGB" and image.size == (TINY.width, TINY.height)
     gallery_ids = {int(NAME.match(p.name)["pid"]) for p in (tiny_root / "bounding_box_test").iterdir()}
     assert {0, -1} <= gallery_ids  # distractors and junk
     train_ids = {int(NAME.match(p.name)["pid"]) for p in (tiny_root / "bounding_box_train").iterdir()}
@@ -96,8 +97,31 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(ValueError, match="non-empty folder"):
-        make_synthetic_pedestrians(root=tmp_path / "mine", config=SyntheticConfig(num_identities=2, height=32, width=16))
+        make_synthetic_pedestrians(root=tmp_path / "mine", config=SyntheticConfig(num_identities=2, height=32,
+                                                                                 width=16))
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_interrupted_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = synthetic._render_image
+
+    def failing(*args: object, **kwargs: object) -> Image.Image:
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(synthetic, "_render_image", failing)
+    with pytest.raises(KeyboardInterrupt):
+        make_synthetic_pedestrians(root=tmp_path / "set", config=TINY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_registry_loads_the_set(tiny_root: Path) -> None:
+    split = load_dataset("synthetic", tiny_root, config=TINY)
+    assert split.name == "synthetic" and split.train and split.query and split.gallery
 
 
 @pytest.mark.parametrize(("changes", "field"), [

@@ -63,7 +63,8 @@ def load_split(config: RunConfig) -> ReIDSplit:
         from unreid.data.synthetic import SyntheticConfig, make_synthetic_pedestrians
 
         make_synthetic_pedestrians(
-            root=root, config=SyntheticConfig(num_identities=data.synthetic_identities, seed=data.synthetic_seed)
+            root=root, config=SyntheticConfig(num_identities=data.synthetic_identities, seed=data.synthetic_seed,
+                                   camera_strength=data.synthetic_camera_strength)
         )
         split = load_market1501(root)
         return ReIDSplit("synthetic", split.train, split.query, split.gallery, root=root)

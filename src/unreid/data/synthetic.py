@@ -16,7 +16,8 @@ What makes it a re-ID problem rather than a colour lookup:
   pattern (plain, stripes, checks or a chest logo), sleeve and leg length, hair colour and
   style or a hat, skin tone, shoes, an optional backpack or handbag, and body proportions.
 * **Camera** is a background scene (wall, pavement, grass, gradient, shop front, road),
-  a strong colour cast (per-channel gain, offset and gamma), blur, sensor noise, JPEG
+  a strong colour cast (per-channel gain whose tints are spread around the colour wheel,
+  so no two cameras share one, plus an offset and a gamma), blur, sensor noise, JPEG
   quality, a typical scale, a dominant viewpoint (front, back or side: a backpack is only
   seen from behind or the side, a chest logo only from the front) and how often something
   (a pole, a low obstacle, another pedestrian) occludes the person.
@@ -24,7 +25,10 @@ What makes it a re-ID problem rather than a colour lookup:
 
 The camera effects dominate low-level image statistics, so features of an untrained
 network group images by camera, while a model that learns to discount the camera can
-recover identity. Every random draw comes from a :class:`numpy.random.SeedSequence`
+recover identity. ``scripts/check_synthetic_difficulty.py`` measures this: with the
+default config an untrained ResNet-18 gets about 2% cross-camera mAP (chance: about 1%)
+and KMeans on its features groups the images by camera, while a hand-made colour
+descriptor that discounts the cast gets about 15-25%. Every random draw comes from a :class:`numpy.random.SeedSequence`
 keyed by the seed and the item, so the same config gives the same bytes.
 
 Test identities get at least two images in at least two of their cameras, so that every
@@ -50,7 +54,7 @@ from unreid.data.market1501 import SUBSET_FOLDERS
 
 logger = logging.getLogger(__name__)
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the drawing changes, so cached sets made by older code are redrawn."""
 
 MARKER_NAME = ".complete"
@@ -106,6 +110,13 @@ class SyntheticConfig:
         height: image height in pixels.
         width: image width in pixels.
         seed: random seed; the same config gives byte-identical files.
+        camera_strength: how strongly the cameras' colours differ, in [0, 1]. 1 gives full
+            colour casts and coloured scenes (an untrained ResNet-18 gets about 2% mAP and
+            learning from scratch on a CPU budget cannot escape clusters of one camera each);
+            0 removes the casts and greys the scenes (cameras still differ in layout,
+            brightness, blur, noise, viewpoint, scale and occlusion; untrained mAP about 9%).
+            The default 0.2 still makes untrained features group by camera more than by
+            person (AMI 0.26 vs 0.12) while the method can learn on 2 CPU cores.
     """
 
     num_identities: int = 120
@@ -115,8 +126,11 @@ class SyntheticConfig:
     height: int = 128
     width: int = 64
     seed: int = 0
+    camera_strength: float = 0.2
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.camera_strength <= 1.0:
+            raise ValueError(f"SyntheticConfig.camera_strength={self.camera_strength}: must lie in [0, 1]")
         for name in ("images_per_identity_camera", "cameras_per_identity"):
             value = getattr(self, name)
             if not isinstance(value, (tuple, list)) or len(value) != 2:
@@ -159,7 +173,7 @@ class SyntheticConfig:
         return json.loads(json.dumps(dataclasses.asdict(self)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Person:
     upper: np.ndarray
     upper2: np.ndarray
@@ -182,7 +196,7 @@ class _Person:
     head: float  # head radius / person height
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Camera:
     scene: np.ndarray  # (H * 5 // 4, 3 * W, 3) float32 texture, cropped per image
     gain: np.ndarray
@@ -197,7 +211,7 @@ class _Camera:
     prop_colour: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Job:
     subset: str
     file_name: str
@@ -246,7 +260,7 @@ def _draw_person(rng: np.random.Generator) -> _Person:
 def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cells: tuple[int, int]) -> np.ndarray:
     """Low-frequency noise in [-1, 1] of ``shape``, from a ``cells`` grid upsampled bicubically."""
     grid = rng.uniform(-1, 1, cells).astype(np.float32)
-    image = Image.fromarray(grid, mode="F").resize((shape[1], shape[0]), Image.BICUBIC)
+    image = Image.fromarray(grid).resize((shape[1], shape[0]), Image.Resampling.BICUBIC)
     return np.asarray(image, dtype=np.float32)
 
 
@@ -324,15 +338,18 @@ def _draw_cameras(config: SyntheticConfig) -> list[_Camera]:
     for index in range(config.num_cameras):
         cam_rng = _rng(config.seed, _STREAM_CAMERA, index)
         hue = phase + 2 * np.pi * (slots[index] + cam_rng.uniform(-0.2, 0.2)) / config.num_cameras
-        gain = cam_rng.uniform(0.85, 1.15) * (1 + cam_rng.uniform(0.2, 0.32) * np.cos(hue - channels))
+        gain = cam_rng.uniform(0.8, 1.2) * (1 + cam_rng.uniform(0.25, 0.36) * np.cos(hue - channels))
         offset = cam_rng.uniform(5, 20) * np.cos(cam_rng.uniform(0, 2 * np.pi) - channels)
+        scene = _scene(kinds[index], cam_rng, config.height * 5 // 4, config.width * 3)
+        gamma = float(cam_rng.uniform(0.75, 1.3))
+        strength = config.camera_strength
         views = np.full(3, 0.15)
         views[index % 3] = 0.7
         cameras.append(_Camera(
-            scene=_scene(kinds[index], cam_rng, config.height * 5 // 4, config.width * 3),
-            gain=gain.astype(np.float32),
-            offset=offset.astype(np.float32),
-            gamma=float(cam_rng.uniform(0.75, 1.3)),
+            scene=(strength * scene + (1 - strength) * scene.mean(axis=2, keepdims=True)).astype(np.float32),
+            gain=(1 + strength * (gain - 1)).astype(np.float32),
+            offset=(strength * offset).astype(np.float32),
+            gamma=1 + strength * (gamma - 1),
             blur=float(cam_rng.uniform(0.0, 1.4)),
             noise=float(cam_rng.uniform(2.0, 10.0)),
             jpeg_quality=int(cam_rng.integers(70, 96)),
@@ -614,7 +631,8 @@ def _plan(config: SyntheticConfig) -> list[_Job]:
 
 
 def _marker_text(config: SyntheticConfig) -> str:
-    return json.dumps({"generator_version": GENERATOR_VERSION, "config": config.to_json()}, sort_keys=True, indent=2)
+    return json.dumps({"generator_version": GENERATOR_VERSION, 
+                       "config": config.to_json()}, sort_keys=True, indent=2)
 
 
 def _is_cached(root: Path, config: SyntheticConfig) -> bool:
