@@ -27,7 +27,7 @@ class DataConfig:
     folder_gallery: str = ""
     synthetic_identities: int = 120
     synthetic_seed: int = 0
-    synthetic_camera_strength: float = 0.2  # 0 = cameras differ only in layout/blur/noise, 1 = full colour casts
+    synthetic_camera_strength: float = 0.0  # 0 = cameras differ only in layout/blur/noise, 1 = full colour casts
     device_resident: bool = True  # decode once into a uint8 tensor on the training device
     max_train_images: int = 0  # >0: only the first N training images in file order (quick CPU runs)
 
