@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from unreid.cli.config import load_config
-    from unreid.cli.pipeline import load_split, metrics_of, resolve_amp, resolve_device
+    from unreid.cli.pipeline import load_split, resolve_amp, resolve_device
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
     from unreid.engine.evaluate import evaluate_model
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     out = evaluate_model(model, query_pixels=query.pixels, gallery_pixels=gallery.pixels, query_records=split.query,
                          gallery_records=split.gallery, rerank=args.rerank or config.eval.rerank,
                          amp_dtype=resolve_amp(config.train.amp, device), batch_size=config.eval.batch_size)
-    metrics = metrics_of(out.result)
+    metrics = out.result.as_dict()
     if args.grid:
         save_ranked_list_grid(path=args.grid, query_records=split.query, gallery_records=split.gallery,
                               distances=out.distances)

@@ -23,7 +23,7 @@ from unreid.engine.evaluate import evaluate_model
 from unreid.engine.unsupervised_trainer import (
     ClusteringOptions, MemoryOptions, OptimOptions, RuntimeOptions, train_unsupervised,
 )
-from unreid.evaluation import RankingResult, save_ranked_list_grid
+from unreid.evaluation import save_ranked_list_grid
 from unreid.generator.camera_style import CameraStyleGenerator
 from unreid.generator.enhancement_set import EnhancementSet, generate_enhancement_set
 from unreid.generator.style_grid import save_style_grid
@@ -56,28 +56,21 @@ def resolve_amp(name: str, device: torch.device) -> torch.dtype | None:
 
 
 def load_split(config: RunConfig) -> ReIDSplit:
-    data = config.data
-    root = Path(data.root).expanduser()
-    if data.dataset == "synthetic":
-        from unreid.data.market1501 import load_market1501
-        from unreid.data.synthetic import SyntheticConfig, make_synthetic_pedestrians
-
-        make_synthetic_pedestrians(
-            root=root, config=SyntheticConfig(num_identities=data.synthetic_identities, seed=data.synthetic_seed,
-                                   camera_strength=data.synthetic_camera_strength)
-        )
-        split = load_market1501(root)
-        return ReIDSplit("synthetic", split.train, split.query, split.gallery, root=root)
-    if data.dataset == "folder":
-        from unreid.data.folder import load_folder
-
-        return load_folder(
-            train=root, query=Path(data.folder_query) if data.folder_query else None,
-            gallery=Path(data.folder_gallery) if data.folder_gallery else None, pattern=data.folder_pattern,
-        )
+    """The configured data set, through :func:`unreid.data.registry.load_dataset`."""
     from unreid.data.registry import load_dataset
 
-    return load_dataset(data.dataset, root)
+    data = config.data
+    options: dict[str, Any] = {}
+    if data.dataset == "synthetic":
+        from unreid.data.synthetic import SyntheticConfig
+
+        options["config"] = SyntheticConfig(num_identities=data.synthetic_identities, seed=data.synthetic_seed,
+                                            camera_strength=data.synthetic_camera_strength)
+    elif data.dataset == "folder":
+        options = {"pattern": data.folder_pattern,
+                   "query": Path(data.folder_query) if data.folder_query else None,
+                   "gallery": Path(data.folder_gallery) if data.folder_gallery else None}
+    return load_dataset(data.dataset, Path(data.root).expanduser(), **options)
 
 
 def model_spec(config: RunConfig) -> dict[str, Any]:
@@ -101,11 +94,6 @@ def build_model(config: RunConfig, device: torch.device) -> EmbeddingModel:
     if config.train.channels_last:
         model = model.to(memory_format=torch.channels_last)
     return model
-
-
-def metrics_of(result: RankingResult) -> dict[str, float]:
-    return {"mAP": float(result.mAP), "R1": float(result.rank1), "R5": float(result.rank5),
-            "R10": float(result.rank10), "mINP": float(result.mINP)}
 
 
 @dataclass
@@ -165,7 +153,7 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
         if grid is not None:
             save_ranked_list_grid(path=grid, query_records=split.query, gallery_records=split.gallery,
                                   distances=out.distances, num_queries=config.eval.grid_queries)
-        return metrics_of(out.result)
+        return out.result.as_dict()
 
     before = evaluate(model, run_dir / "ranked_lists_before.png") if ctx.is_main else {}
     if ctx.is_main:
