@@ -19,13 +19,17 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_config_arguments(parser)
     parser.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/last.pth")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--generated", type=Path, default=None, metavar="DIR",
+                        help="train with the images rendered into DIR by `unreid generator render` "
+                             "(same as --set generator.generated_dir=DIR)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.pipeline import run_training
 
-    config = load_config(files=args.config, overrides=args.overrides)
+    generated = [f"generator.generated_dir={args.generated}"] if args.generated is not None else []
+    config = load_config(files=args.config, overrides=args.overrides + generated)
     outcome = run_training(config, resume=args.resume, progress=not args.no_progress)
     print(format_table(outcome.before, outcome.after))
     print(f"run folder: {outcome.run_dir}  wall time: {outcome.wall_time:.0f} s")

@@ -27,6 +27,7 @@ from unreid.engine.extract import extract_features
 from unreid.engine.run_log import append_metrics, plot_metrics, truncate_metrics
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.generator.enhancement_set import EnhancementSet
+from unreid.generator.generated_queries import GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
@@ -107,6 +108,7 @@ def train_unsupervised(
     memory_options: MemoryOptions = MemoryOptions(),
     runtime: RuntimeOptions = RuntimeOptions(),
     enhancement: EnhancementSet | None = None,
+    generated: GeneratedImageOptions = GeneratedImageOptions(),
     evaluate: Evaluator | None = None,
     model_spec: dict[str, Any] | None = None,
     resume: bool = False,
@@ -120,7 +122,9 @@ def train_unsupervised(
         train_records: their records (person ids are used only for diagnostics).
         run_dir: checkpoints (``last.pth``, ``model.pth``), ``metrics.jsonl`` and plots go here.
         loss_fn: the multi-level contrastive loss (its switches select the levels).
-        enhancement: generated images that join training with their source's pseudo-label.
+        enhancement: generated images that join training with their source's pseudo-label,
+            as extra queries only (never clustered, never written into the memory).
+        generated: the batch share, loss levels and first epoch of the generated images.
         evaluate: called with the model after an epoch (every ``runtime.eval_every``) and
             at the end; returns metrics such as ``{"mAP": ..., "R1": ...}``.
         model_spec: how to rebuild the model (saved in checkpoints for ``unreid evaluate``).
@@ -140,6 +144,7 @@ def train_unsupervised(
         source = enhancement.source_index.to(device)  # [M]
     else:
         pixels, source = train_pixels, torch.empty(0, dtype=torch.long, device=device)
+    generated_loss = generated_query_loss(loss_fn, generated.levels) if enhancement is not None else None
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, **({"fused": True} if device.type == "cuda" else {}))
@@ -202,9 +207,13 @@ def train_unsupervised(
             torch.full((source.numel(),), -1, dtype=torch.long, device=device),
         ])  # [N + M]
         sampler = PKSampler(
-            all_labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
+            labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
             seed=runtime.seed * 1009 + epoch * 7919 + ctx.rank,
         )
+        mixer = None
+        if source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:
+            mixer = GeneratedBatchMixer(source_labels=labels[source].cpu().numpy(), num_real=n_real,
+                                        fraction=generated.fraction, seed=runtime.seed * 1013 + epoch * 31 + ctx.rank)
         t0 = time.perf_counter()
         losses = train_one_epoch(
             model=train_model, optimizer=optimizer, loss_fn=loss_fn, memory=memory, pixels=pixels,
@@ -212,6 +221,7 @@ def train_unsupervised(
             amp_dtype=runtime.amp_dtype, channels_last=runtime.channels_last, generator=aug_gen,
             progress=runtime.progress and ctx.is_main, desc=f"epoch {epoch} train",
             gather=(lambda t: all_gather_cat(t, ctx)) if ctx.enabled else None,
+            mix_generated=mixer, num_real=n_real, generated_loss_fn=generated_loss,
         )
         times["train"] = time.perf_counter() - t0
         scheduler.step()
