@@ -149,7 +149,7 @@ def run_render(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     entries = render_to_folder(renderer=renderer, pixels=pixels, records=split.train, out_dir=args.out,
                                per_image=args.per_image, batch_size=args.batch_size, progress=not args.no_progress,
-                               meta={"kind": args.kind, "checkpoint": str(args.checkpoint or ""),
+                               meta={"kind": args.kind, "checkpoint": str(args.checkpoint or "") if args.kind == "learned" else "",
                                      "height": height, "width": width})
     seconds = time.perf_counter() - started
     print(f"rendered {len(entries)} images into {args.out} in {seconds:.1f} s ({len(entries) / max(seconds, 1e-9):.0f} images/s)")

@@ -58,7 +58,7 @@ def train_one_epoch(
     model.train()
     sums: dict[str, Tensor] = {}
     bar = tqdm(sampler.batches(iterations), total=iterations, desc=desc, disable=not progress, leave=False)
-    labels_np = labels.cpu().numpy() if mix_generated is not None else None
+    labels_np = labels.cpu().numpy()  # [N]
     for batch_idx in bar:
         if mix_generated is not None:
             batch_idx = mix_generated(np.asarray(batch_idx), labels_np[np.asarray(batch_idx)])

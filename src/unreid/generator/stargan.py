@@ -85,7 +85,7 @@ class CameraStyleTranslator(nn.Module):
         nn.init.zeros_(self.to_colour.bias)
         self.to_residual = nn.Conv2d(c, 3, 7, padding=3)
         nn.init.zeros_(self.to_residual.weight)  # an untrained generator returns its input
-        nn.init.zeros_(self.to_residual.bias)
+        nn.init.zeros_(self.to_residual.bias)  # type: ignore[arg-type]
 
     def forward(self, images: Tensor, target_cameras: Tensor) -> Tensor:
         """``images [B, 3, H, W]`` in ``[-1, 1]`` (``H``, ``W`` divisible by 4), ``target_cameras [B]``."""
