@@ -51,6 +51,10 @@ class ClusterConfig:
     eps: float = 0.6
     min_samples: int = 4
     method: str = "sparse"  # sparse | dense
+    eps_policy: str = "fixed"  # fixed | schedule (eps_start -> eps over eps_epochs) | auto (from the distances)
+    eps_start: float = 0.6
+    eps_epochs: int = 0
+    auto_rho: float = 1.6e-3  # auto: eps = mean of the smallest rho fraction of pairwise distances
 
 
 @dataclass
@@ -64,6 +68,11 @@ class LossConfig:
     inter_weight: float = 1.0
     momentum: float = 0.1
     instance_momentum: float = 0.1
+    intra_mode: str = "query"  # query: farthest from the query | centroid: farthest from its own centroid
+    inter_mode: str = "query"  # query: hardest for the query | centroid: each cluster's farthest from its centroid
+    positive_pool: str = "all"  # all | core (DBSCAN core points) | batch (members in the current batch)
+    ramp_start: int = 0  # first epoch with the intra/inter levels on
+    ramp_epochs: int = 0  # epochs to ramp them to full weight
 
 
 @dataclass
@@ -89,6 +98,8 @@ class TrainConfig:
     compile: bool = False
     eval_every: int = 10
     threads: int = 0  # torch CPU threads (0 = torch's default)
+    camera_aware: bool = False  # P x K sampler: an identity's K images span its cameras
+    save_features: bool = False  # each epoch's training features (float16 .npy) in OUTPUT_DIR/features
 
 
 @dataclass

@@ -16,6 +16,7 @@ from torch import nn
 
 from unreid.cli.config import RunConfig, config_to_dict, save_config
 from unreid.clustering import JaccardMethod
+from unreid.clustering.eps_policy import EpsPolicy
 from unreid.data.image_bank import ImageBank
 from unreid.data.records import ReIDSplit
 from unreid.engine.distributed import init_from_env
@@ -27,6 +28,7 @@ from unreid.evaluation import save_ranked_list_grid
 from unreid.generator.camera_style import CameraStyleGenerator
 from unreid.generator.enhancement_set import EnhancementSet, generate_enhancement_set
 from unreid.generator.style_grid import save_style_grid
+from unreid.losses.level_ramp import LevelRamp
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import EmbeddingModel, build_embedding_model
 from unreid.models.ghost_batch_norm import use_ghost_batch_norm
@@ -175,19 +177,28 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
         method = JaccardMethod(c.method)
     except ValueError as error:
         raise ValueError(f"cluster.method={c.method!r}; valid values: {[m.value for m in JaccardMethod]}") from error
+    try:
+        eps_policy = EpsPolicy(c.eps_policy)
+    except ValueError as error:
+        raise ValueError(f"cluster.eps_policy={c.eps_policy!r}; valid values: {[m.value for m in EpsPolicy]}") from error
     history = train_unsupervised(
         model=model, train_pixels=train_bank.pixels, train_records=split.train, run_dir=run_dir,
         loss_fn=MultiLevelContrastiveLoss(
             temperature=l.temperature, use_centroid=l.centroid, use_intra=l.intra, use_inter=l.inter,
             centroid_weight=l.centroid_weight, intra_weight=l.intra_weight, inter_weight=l.inter_weight,
+            intra_mode=l.intra_mode, inter_mode=l.inter_mode, positive_pool=l.positive_pool,
         ),
-        clustering=ClusteringOptions(k1=c.k1, k2=c.k2, eps=c.eps, min_samples=c.min_samples, method=method),
+        level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
+        clustering=ClusteringOptions(k1=c.k1, k2=c.k2, eps=c.eps, min_samples=c.min_samples, method=method,
+                                     eps_policy=eps_policy, eps_start=c.eps_start, eps_epochs=c.eps_epochs,
+                                     auto_rho=c.auto_rho),
         optim=OptimOptions(epochs=t.epochs, iterations=t.iterations, num_identities=t.num_identities,
                            num_instances=t.num_instances, lr=t.lr, weight_decay=t.weight_decay,
-                           lr_step=t.lr_step, lr_gamma=t.lr_gamma),
+                           lr_step=t.lr_step, lr_gamma=t.lr_gamma, camera_aware=t.camera_aware),
         memory_options=MemoryOptions(momentum=l.momentum, instance_momentum=l.instance_momentum),
         runtime=RuntimeOptions(amp_dtype=amp, channels_last=t.channels_last, compile=t.compile, progress=progress,
-                               eval_every=t.eval_every, extract_batch_size=config.eval.batch_size, seed=t.seed),
+                               eval_every=t.eval_every, extract_batch_size=config.eval.batch_size, seed=t.seed,
+                               save_features=t.save_features),
         enhancement=enhancement, evaluate=evaluate, model_spec=model_spec(config), resume=resume, dist_ctx=ctx,
     )
     wall = time.perf_counter() - start

@@ -33,6 +33,7 @@ def train_one_epoch(
     progress: bool = True,
     desc: str = "train",
     gather: Callable[[Tensor], Tensor] | None = None,
+    level_scale: float = 1.0,
 ) -> dict[str, float]:
     """Run ``iterations`` P x K batches; returns the mean of each loss level and the total.
 
@@ -45,6 +46,7 @@ def train_one_epoch(
         generator: random source for augmentation, on ``pixels``' device.
         gather: under DDP, concatenates a tensor over all ranks, so every rank applies
             every rank's memory updates and the memories stay identical.
+        level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
     """
     device = next(model.parameters()).device
     model.train()
@@ -58,11 +60,12 @@ def train_one_epoch(
         targets = labels[idx].to(device)  # [B]
         with autocast_context(device, amp_dtype):
             queries = model(images)  # [B, D]
-        terms = loss_fn(queries.float(), targets, memory)
+        owners = instance_index[idx].to(device)  # [B]
+        terms = loss_fn(queries.float(), targets, memory, level_scale=level_scale, batch_instances=owners)
         optimizer.zero_grad(set_to_none=True)
         terms.total.backward()
         optimizer.step()
-        feats, owners = queries.detach().float(), instance_index[idx].to(device)  # [B, D], [B]
+        feats = queries.detach().float()  # [B, D]
         if gather is not None:
             feats, targets, owners = gather(feats), gather(targets), gather(owners)  # [world * B, ...]
         memory.update_centroids(feats, targets)
