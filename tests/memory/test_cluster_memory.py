@@ -79,3 +79,20 @@ def test_positive_mask_restricts_farthest_and_falls_back_to_centroid() -> None:
     mask = torch.tensor([True, False, False, False])  # cluster 1 has no allowed member
     restricted, _ = memory.instance_extremes(q, y, positive_mask=mask)
     assert torch.allclose(restricted, torch.stack([q[0] @ memory.instances[0], q[1] @ memory.centroids[1]]))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sync_free_centroid_update_equals_simple_path(seed: int) -> None:
+    torch.manual_seed(seed)
+    feats = F.normalize(torch.randn(50, 12), dim=1)
+    labels = torch.arange(50) % 7
+    simple = ClusterMemory(features=feats, labels=labels, num_clusters=7)
+    fast = ClusterMemory(features=feats, labels=labels, num_clusters=7)
+    batch = F.normalize(torch.randn(20, 12), dim=1)
+    batch_labels = torch.tensor([0, 0, 0, 0, 3, 3, 3, 3, 5, 5, 5, 5, 1, 1, 1, 1, 3, 0, 6, 6])  # up to 6 occurrences
+    simple.update_centroids(batch, batch_labels)
+    fast.update_centroids(batch, batch_labels, max_occurrences=6)
+    assert torch.allclose(fast.centroids, simple.centroids, atol=1e-6)
+    fast.update_centroids(batch, batch_labels, max_occurrences=8)  # a loose bound changes nothing more
+    simple.update_centroids(batch, batch_labels)
+    assert torch.allclose(fast.centroids, simple.centroids, atol=1e-6)

@@ -68,7 +68,9 @@ def train_one_epoch(
         feats = queries.detach().float()  # [B, D]
         if gather is not None:
             feats, targets, owners = gather(feats), gather(targets), gather(owners)  # [world * B, ...]
-        memory.update_centroids(feats, targets)
+        # On accelerators a static bound (K per rank) keeps the update free of host-device syncs.
+        bound = sampler.k * (feats.shape[0] // idx.numel()) if device.type != "cpu" else None
+        memory.update_centroids(feats, targets, max_occurrences=bound)
         memory.update_instances(feats, owners)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()

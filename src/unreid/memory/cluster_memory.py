@@ -80,19 +80,35 @@ class ClusterMemory(nn.Module):
         self.register_buffer("core", core.clone())  # [N]
 
     @torch.no_grad()
-    def update_centroids(self, features: Tensor, labels: Tensor) -> None:
+    def update_centroids(self, features: Tensor, labels: Tensor, *, max_occurrences: int | None = None) -> None:
         """Momentum update, one sample at a time in batch order (as Cluster Contrast does).
 
         Samples of different clusters are independent, so the k-th occurrences of all
         clusters are applied together: ``K`` vectorised steps instead of ``B``.
+
+        Args:
+            features: ``[B, D]`` batch features.
+            labels: ``[B]`` their cluster ids.
+            max_occurrences: an upper bound on how often one label occurs in the batch
+                (``K`` of a P x K batch). Given, the update never waits for the device;
+                otherwise ``K`` is read from ``labels`` (one host-device synchronisation).
         """
         features = features.detach().float()
         ranks = occurrence_rank(labels)  # [B]
-        for rank in range(int(ranks.max().item()) + 1 if labels.numel() else 0):
-            sel = ranks == rank
-            ids = labels[sel]  # [b], unique
-            mixed = self.momentum * self.centroids[ids] + (1.0 - self.momentum) * features[sel]  # [b, D]
-            self.centroids[ids] = F.normalize(mixed, dim=1)
+        if max_occurrences is None:
+            for rank in range(int(ranks.max().item()) + 1 if labels.numel() else 0):
+                sel = ranks == rank
+                ids = labels[sel]  # [b], unique
+                mixed = self.momentum * self.centroids[ids] + (1.0 - self.momentum) * features[sel]  # [b, D]
+                self.centroids[ids] = F.normalize(mixed, dim=1)
+            return
+        for rank in range(max_occurrences):  # static shapes: no host-device synchronisation
+            sel = (ranks == rank).to(features.dtype)  # [B]
+            hits = torch.zeros(self.num_clusters, dtype=features.dtype, device=features.device)
+            hits.index_add_(0, labels, sel)  # [C] 1 where a cluster has its rank-th occurrence
+            incoming = torch.zeros_like(self.centroids).index_add_(0, labels, features * sel.unsqueeze(1))  # [C, D]
+            mixed = F.normalize(self.momentum * self.centroids + (1.0 - self.momentum) * incoming, dim=1)  # [C, D]
+            self.centroids.copy_(torch.where(hits.unsqueeze(1) > 0, mixed, self.centroids))
 
     @torch.no_grad()
     def update_instances(self, features: Tensor, indices: Tensor) -> None:
