@@ -9,6 +9,7 @@ CLI reads this; library functions take typed keyword arguments.
 from __future__ import annotations
 
 import dataclasses
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,15 +156,29 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
             setattr(obj, key, _coerce(value, current, full))
 
 
+def packaged_configs() -> list[str]:
+    """Names of the configs shipped with unreid (``--config market1501``)."""
+    return sorted(p.name[: -len(".yaml")] for p in resources.files("unreid.configs").iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve_config_file(path: Path | str) -> Path:
+    """A YAML file path, or the name of a packaged config (``market1501``, ``synthetic_cpu``, ...)."""
+    candidate = Path(path).expanduser()
+    if candidate.is_file():
+        return candidate
+    name = str(path)[: -len(".yaml")] if str(path).endswith(".yaml") else str(path)
+    if name in packaged_configs():
+        return Path(str(resources.files("unreid.configs") / f"{name}.yaml"))
+    raise ValueError(f"{path}: config file not found (packaged configs: {', '.join(packaged_configs())})")
+
+
 def load_config(*, files: list[Path] | None = None, overrides: list[str] | None = None, base: dict[str, Any] | None = None) -> RunConfig:
     """Defaults, then ``base``, then YAML ``files``, then ``key=value`` ``overrides``."""
     config = RunConfig()
     if base:
         _apply(config, base)
     for path in files or []:
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"{path}: config file not found")
+        path = resolve_config_file(path)
         try:
             values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as error:
