@@ -36,12 +36,13 @@ declare -A variant=(
   [centroid_intra]="--set loss.inter=false"
   [centroid_inter]="--set loss.intra=false"
   [camera_aware]="--set train.camera_aware=true"
+  [camera_centering]="--set cluster.camera_centering=true"
   [eps_auto]="--set cluster.eps_policy=auto"
   [eps_schedule]="--set cluster.eps_policy=schedule --set cluster.eps_start=0.6 --set cluster.eps=0.5 --set cluster.eps_epochs=8"
   [instance_momentum_05]="--set loss.instance_momentum=0.5"
   [no_generator]="--set generator.enabled=false"
 )
-names=${VARIANTS:-"centroid full full_centroid_modes full_batch full_ramp camera_aware"}
+names=${VARIANTS:-"centroid full full_centroid_modes full_batch camera_centering camera_aware"}
 start=$(date +%s)
 for seed in $seeds; do
   for name in $names; do

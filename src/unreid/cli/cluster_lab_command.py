@@ -27,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--k2", type=int, default=6)
     parser.add_argument("--min-samples", type=int, nargs="+", default=[4])
     parser.add_argument("--rho", type=float, nargs="*", default=[], help="also derive eps from the data with these rho")
+    parser.add_argument("--camera-centering", action="store_true", help="centre features per camera first")
     parser.add_argument("--csv", type=Path, default=None, help="write the table here")
     parser.add_argument("--plot", type=Path, default=None, help="write clusters and F-score against eps here (.png)")
     parser.set_defaults(func=run)
@@ -44,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     rows = sweep_clustering(
         as_tensor(features), k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
-        auto_rho_values=args.rho, truth=truth if known else None, cameras=[r.camera_id for r in records] if known else None,
+        auto_rho_values=args.rho, truth=truth if known else None, cameras=[r.camera_id for r in records],
+        camera_centering=args.camera_centering,
     )
     elapsed = time.perf_counter() - start
     identities = len(set(truth)) if known else None

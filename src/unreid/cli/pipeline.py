@@ -191,7 +191,7 @@ def run_training(config: RunConfig, *, resume: bool = False, progress: bool = Tr
         level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
         clustering=ClusteringOptions(k1=c.k1, k2=c.k2, eps=c.eps, min_samples=c.min_samples, method=method,
                                      eps_policy=eps_policy, eps_start=c.eps_start, eps_epochs=c.eps_epochs,
-                                     auto_rho=c.auto_rho),
+                                     auto_rho=c.auto_rho, camera_centering=c.camera_centering),
         optim=OptimOptions(epochs=t.epochs, iterations=t.iterations, num_identities=t.num_identities,
                            num_instances=t.num_instances, lr=t.lr, weight_decay=t.weight_decay,
                            lr_step=t.lr_step, lr_gamma=t.lr_gamma, camera_aware=t.camera_aware),

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.cluster_sizes import cluster_size_stats
 from unreid.clustering.dbscan import NOISE, dbscan
 from unreid.clustering.eps_policy import eps_from_distances
@@ -36,6 +37,7 @@ def sweep_clustering(
     auto_rho_values: Sequence[float] = (),
     truth: Sequence[int] | None = None,
     cameras: Sequence[int] | None = None,
+    camera_centering: bool = False,
 ) -> list[dict[str, float]]:
     """One row per setting: ``k1``, ``eps``, ``min_samples``, ``rho`` (0 unless eps came from
     ``auto_rho_values``), ``clusters``, ``outliers``, cluster sizes and, with ``truth``,
@@ -49,13 +51,18 @@ def sweep_clustering(
         auto_rho_values: also derive eps from the distances with each of these ``rho``.
         truth: ``[N]`` true identities, for scoring (``None``: counts only).
         cameras: ``[N]`` camera ids, for the same-camera share of wrong merges.
+        camera_centering: cluster :func:`center_per_camera` features (needs ``cameras``).
 
     Raises:
         ValueError: for an ``eps`` outside ``[0, 1)``.
     """
     if any(not 0.0 <= eps < 1.0 for eps in eps_values):
         raise ValueError(f"eps values {list(eps_values)} must lie in [0, 1)")
-    features = F.normalize(features.float(), dim=1)
+    features = F.normalize(features.float(), dim=1)  # [N, D]
+    if camera_centering:
+        if cameras is None:
+            raise ValueError("camera_centering needs the camera ids")
+        features = center_per_camera(features, torch.as_tensor(list(cameras)))  # [N, D]
     rows: list[dict[str, float]] = []
     for k1 in k1_values:
         start = time.perf_counter()

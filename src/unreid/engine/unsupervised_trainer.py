@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from unreid.clustering import (
     JaccardMethod, cluster_features, cluster_size_stats, false_merge_camera_share, label_quality,
 )
+from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
@@ -59,6 +60,7 @@ class ClusteringOptions:
     eps_start: float = 0.6
     eps_epochs: int = 0
     auto_rho: float = 1.6e-3
+    camera_centering: bool = False  # cluster features centred per camera (see clustering.camera_centering)
 
     def eps_for(self, epoch: int) -> float:
         if self.eps_policy is EpsPolicy.SCHEDULE:
@@ -110,6 +112,9 @@ def _pseudo_label_step(
     features: Tensor, records: list[Record], options: ClusteringOptions, epoch: int
 ) -> tuple[Tensor, Tensor, dict[str, float], dict[str, float]]:
     """Labels ``[N]``, core points ``[N]``, timings, and diagnostics (sizes; quality where ids are known)."""
+    if options.camera_centering:
+        cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
+        features = center_per_camera(features, cameras)  # [N, D]
     result = cluster_features(
         features, k1=options.k1, k2=options.k2, eps=options.eps_for(epoch), min_samples=options.min_samples,
         method=options.method, auto_eps_rho=options.auto_rho if options.eps_policy is EpsPolicy.AUTO else 0.0,
