@@ -38,13 +38,10 @@ def plot_metrics(run_dir: Path) -> Path | None:
     rows = read_metrics(run_dir)
     if not rows:
         return None
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: safe from a background thread
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    epochs = [r["epoch"] for r in rows]
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7.2))
+    fig = Figure(figsize=(14, 7.2))
+    axes = fig.subplots(2, 3)
 
     def lines(ax: Any, keys: list[tuple[str, str]], title: str, scale: float = 1.0) -> None:
         for key, label in keys:
@@ -75,5 +72,4 @@ def plot_metrics(run_dir: Path) -> Path | None:
     fig.tight_layout()
     out = Path(run_dir) / "training_curves.png"
     fig.savefig(out, dpi=110)
-    plt.close(fig)
     return out

@@ -29,7 +29,8 @@ from unreid.engine.distributed import (
     DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
 )
 from unreid.engine.extract import extract_features
-from unreid.engine.run_log import append_metrics, plot_metrics, truncate_metrics
+from unreid.engine.background_plotter import BackgroundPlotter
+from unreid.engine.run_log import append_metrics, truncate_metrics
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.generator.enhancement_set import EnhancementSet
 from unreid.engine.feature_dump import save_epoch_features
@@ -203,6 +204,7 @@ def train_unsupervised(
 
     generated_records = enhancement.records if enhancement is not None else []
     all_cameras = np.array([r.camera_id for r in [*train_records, *generated_records]])  # [N + M] (target camera)
+    plotter = BackgroundPlotter(run_dir) if ctx.is_main else None
     aug_gen = torch.Generator(device=pixels.device)
     for epoch in range(start_epoch, optim.epochs):
         aug_gen.manual_seed(runtime.seed * 100_003 + epoch * 101 + ctx.rank)
@@ -284,8 +286,11 @@ def train_unsupervised(
              "scheduler": scheduler.state_dict(), "history": history.rows, "model_spec": model_spec or {}},
             last_path,
         )
-        plot_metrics(run_dir)
+        if plotter is not None:
+            plotter.request()
         ctx.barrier()
+    if plotter is not None:
+        plotter.close()
     if ctx.is_main:
         save_atomic(
             {"model": model.state_dict(), "model_spec": model_spec or {}, "history": history.rows}, run_dir / "model.pth"
