@@ -139,6 +139,7 @@ def run_training(
     resuming = mode is not ResumeMode.NO
     if ctx.is_main:
         resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config))
+    split = load_training_split(config)  # parses file names only: a quick scan before anything is written
     run_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir) if ctx.is_main else contextlib.nullcontext(), stop_cleanly(run_dir):
         if ctx.is_main:
@@ -146,11 +147,24 @@ def run_training(
             if overwrite:
                 clear_run_files(run_dir)
             save_config(config, run_dir / "config.yaml")
-        return _run(config, run_dir=run_dir, resume=resuming, progress=progress, ctx=ctx, start=start)
+        return _run(config, split, run_dir=run_dir, resume=resuming, progress=progress, ctx=ctx, start=start)
+
+
+def load_training_split(config: RunConfig) -> ReIDSplit:
+    """The configured split, cut to ``data.max_train_images``, checked against the config."""
+    split = load_split(config)
+    if config.data.max_train_images > 0:
+        # File order: Market-1501 and the synthetic set name files by identity, so this keeps whole identities.
+        split = ReIDSplit(split.name, split.train[: config.data.max_train_images], split.query, split.gallery,
+                          root=split.root, notes=split.notes)
+    logger.info("\n%s", split.summary())
+    validate_split(config, split)
+    return split
 
 
 def _run(
-    config: RunConfig, *, run_dir: Path, resume: bool, progress: bool, ctx: DistributedContext, start: float
+    config: RunConfig, split: ReIDSplit, *, run_dir: Path, resume: bool, progress: bool, ctx: DistributedContext,
+    start: float,
 ) -> RunOutcome:
     seed_everything(config.train.seed)
     if config.train.threads > 0:
@@ -160,13 +174,6 @@ def _run(
         device = torch.device("cuda", ctx.local_rank)
     progress = progress and ctx.is_main
     amp = resolve_amp(config.train.amp, device)
-    split = load_split(config)
-    if config.data.max_train_images > 0:
-        # File order: Market-1501 and the synthetic set name files by identity, so this keeps whole identities.
-        split = ReIDSplit(split.name, split.train[: config.data.max_train_images], split.query, split.gallery,
-                          root=split.root, notes=split.notes)
-    logger.info("\n%s", split.summary())
-    validate_split(config, split)
     h, w = config.data.height, config.data.width
     bank_device = device if config.data.device_resident else torch.device("cpu")
     policy = BadFilePolicy(config.data.bad_files)
