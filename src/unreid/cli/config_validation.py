@@ -10,6 +10,7 @@ set's file names are parsed (a quick scan, no image decoded).
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import os
@@ -128,7 +129,7 @@ def config_problems(config: RunConfig) -> list[str]:
 
     backbone = config.model.backbone
     if not timm.is_model(backbone):
-        close = timm.list_models(f"*{backbone[:6]}*")[:8] if backbone else []
+        close = difflib.get_close_matches(backbone, timm.list_models(), n=6, cutoff=0.6)
         hint = f"similar timm names: {', '.join(close)}" if close else "e.g. resnet50, resnet18, resnet10t"
         problems.append(f"model.backbone={backbone!r}: not a timm model name; {hint}")
     if config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
