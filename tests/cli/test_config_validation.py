@@ -24,7 +24,7 @@ def test_defaults_with_a_data_root_are_valid(tmp_path: Path) -> None:
     ("train.lr=100", "train.lr=100.0: expected a number in (0.0, 1.0]"),
     ("train.lr=.nan", "train.lr=nan"),
     ("train.num_instances=0", "train.num_instances=0: expected an integer >= 1"),
-    ("train.epochs=0", "train.epochs=0: expected an integer >= 1"),
+    ("train.epochs=-1", "train.epochs=-1: expected an integer >= 0"),
     ("cluster.eps=5", "cluster.eps=5.0: expected a number in (0.0, 1.0)"),
     ("cluster.eps=0", "cluster.eps=0.0"),
     ("cluster.k2=40", "cluster.k2=40: must not exceed cluster.k1=30"),

@@ -65,7 +65,7 @@ _RANGES: dict[str, tuple[Check, str]] = {
     "loss.momentum": _float_in(0.0, 1.0),
     "loss.instance_momentum": _float_in(0.0, 1.0),
     "generator.per_image": _int_at_least(0),
-    "train.epochs": _int_at_least(1),
+    "train.epochs": _int_at_least(0),  # 0: evaluate the initial model only
     "train.iterations": _int_at_least(1),
     "train.num_identities": _int_at_least(1),
     "train.num_instances": _int_at_least(1),
@@ -133,7 +133,8 @@ def config_problems(config: RunConfig) -> list[str]:
         hint = f"similar timm names: {', '.join(close)}" if close else "e.g. resnet50, resnet18, resnet10t"
         problems.append(f"model.backbone={backbone!r}: not a timm model name; {hint}")
     if config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
-        problems.append(f"model.pretrained={config.model.pretrained!r}: file not found; give the weights file or ''")
+        problems.append(f"model.pretrained={config.model.pretrained!r}: file not found; create it with "
+                        "`unreid weights`, give another file, or set model.pretrained=''")
     if config.model.stride_in_1x1 and not backbone.startswith("resnet"):
         problems.append(f"model.stride_in_1x1=True needs a ResNet backbone, not model.backbone={backbone!r}")
     if config.cluster.k2 > config.cluster.k1:

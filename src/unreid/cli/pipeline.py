@@ -181,7 +181,8 @@ def _run(
              for name, records in (("train", split.train), ("query", split.query), ("gallery", split.gallery))
              if records}
     _report_bad_files(run_dir, banks, write=ctx.is_main)
-    split = dataclasses.replace(split, **{name: bank.records for name, bank in banks.items()})
+    kept = {name: bank.records for name, bank in banks.items()}  # without skipped unreadable files
+    split = dataclasses.replace(split, train=kept["train"], query=kept.get("query", []), gallery=kept.get("gallery", []))
     train_bank = banks["train"]
     can_evaluate = "query" in banks and "gallery" in banks
     if not can_evaluate:

@@ -40,11 +40,11 @@ def signals_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        for signum in dict.fromkeys(received):
-            logger.info("signal %s arrived during a checkpoint write; the write was finished first", signum)
-            signal.raise_signal(signum)
+        for held, handler in previous.items():
+            signal.signal(held, handler)
+        for number in dict.fromkeys(received):
+            logger.info("signal %s arrived during a checkpoint write; the write was finished first", number)
+            signal.raise_signal(number)
 
 
 def save_atomic(obj: Any, path: Path) -> None:
