@@ -31,6 +31,7 @@ class DataConfig:
     synthetic_camera_strength: float = 0.0  # 0 = cameras differ only in layout/blur/noise, 1 = full colour casts
     device_resident: bool = True  # decode once into a uint8 tensor on the training device
     max_train_images: int = 0  # >0: only the first N training images in file order (quick CPU runs)
+    bad_files: str = "skip"  # skip | error: unreadable images are left out (listed) or stop the run
 
 
 @dataclass

@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    from unreid.cli.run_failures import RunStopped
+
     try:
         return int(args.func(args) or 0)
     except ValueError as error:  # bad input: a clear message, no traceback from deep inside
@@ -34,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             raise
         return 2
+    except RunStopped as error:  # a run stopped early: one line saying what was kept and how to go on
+        logging.getLogger("unreid").error("%s", error)
+        if args.verbose:
+            raise
+        return 130 if str(error).startswith("interrupted") else 3
+    except KeyboardInterrupt:  # outside a run (decoding arguments, evaluate): nothing to keep
+        logging.getLogger("unreid").error("interrupted")
+        return 130
 
 
 if __name__ == "__main__":

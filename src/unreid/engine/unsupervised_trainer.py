@@ -7,6 +7,7 @@ strings them together, keeps time, writes metrics and checkpoints, and resumes.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from unreid.engine.extract import extract_features
 from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.engine.run_log import append_metrics, truncate_metrics
 from unreid.engine.train_epoch import train_one_epoch
+from unreid.engine.training_failure import TrainingFailure
 from unreid.generator.enhancement_set import EnhancementSet
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.losses.level_ramp import LevelRamp
@@ -232,10 +234,11 @@ def train_unsupervised(
         core = broadcast_from_main(core, ctx)
         num_clusters, num_outliers = int(labels.max().item()) + 1, int((labels < 0).sum().item())
         if num_clusters < 2:
-            hint = (f"lower cluster.eps (now {clustering.eps}): almost everything merged into one cluster"
+            hint = (f"lower cluster.eps (now {clustering.eps_for(epoch)}): almost everything merged into one cluster"
                     if num_outliers < n_real // 2 else
                     f"raise cluster.eps (now {clustering.eps_for(epoch)}) or lower cluster.min_samples ({clustering.min_samples})")
-            raise RuntimeError(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; {hint}")
+            raise TrainingFailure(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; {hint}",
+                                  epoch=epoch)
         memory = ClusterMemory(
             features=features, labels=labels, num_clusters=num_clusters,
             momentum=memory_options.momentum, instance_momentum=memory_options.instance_momentum, core=core,
@@ -260,6 +263,12 @@ def train_unsupervised(
             level_scale=level_ramp.scale(epoch),
         )
         times["train"] = time.perf_counter() - t0
+        finite_weights = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+        if not finite_weights or not all(math.isfinite(v) for v in losses.values()):
+            bad = ", ".join(f"{k} {v}" for k, v in losses.items() if not math.isfinite(v)) or "weights"
+            raise TrainingFailure(
+                f"epoch {epoch}: the loss is not finite ({bad}); lower train.lr (now {optim.lr}); "
+                "this epoch was not saved", epoch=epoch)
         scheduler.step()
         row: dict[str, Any] = {
             "epoch": epoch, "clusters": num_clusters, "outliers": num_outliers,
