@@ -15,7 +15,7 @@ declare -A levels=(
 )
 for name in centroid centroid_intra centroid_inter all_three; do
   # shellcheck disable=SC2086
-  "$py" -m unreid.cli.main train --config "$here/configs/synthetic_cpu.yaml" --no-progress \
+  "$py" -m unreid.cli.main train --config synthetic_cpu --no-progress \
     --set "output_dir=$out/$name" ${levels[$name]} "$@" > "$out.$name.log" 2>&1 || echo "run $name failed: see $out.$name.log"
 done
 "$py" "$here/scripts/results_table.py" "$out"/centroid/results.json "$out"/centroid_intra/results.json \

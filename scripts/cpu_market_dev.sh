@@ -10,7 +10,7 @@ py=${PYTHON:-python3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 mkdir -p "$out"
-common=(--config "$here/configs/market1501.yaml" --no-progress
+common=(--config market1501 --no-progress
   --set "data.root=$data" --set "model.pretrained=$weights" --set data.height=128 --set data.width=64
   --set model.last_stride_one=false --set data.max_train_images=2000 --set train.device=cpu --set train.amp=none
   --set train.compile=false --set train.channels_last=false --set train.epochs=3 --set train.iterations=20

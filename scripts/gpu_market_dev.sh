@@ -19,7 +19,7 @@ epochs=${EPOCHS:-50}
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 mkdir -p "$out"
-common=(--config "$here/configs/market1501.yaml" --set "data.root=$data" --set "model.pretrained=$weights" --no-progress "$@")
+common=(--config market1501 --set "data.root=$data" --set "model.pretrained=$weights" --no-progress "$@")
 
 run() {  # name, extra args...
   local name=$1; shift

@@ -43,3 +43,12 @@ def test_shipped_configs_load() -> None:
     root = Path(__file__).resolve().parents[2] / "configs"
     for path in sorted(root.glob("*.yaml")):
         load_config(files=[path])
+
+
+def test_packaged_config_by_name() -> None:
+    from unreid.cli.config import load_config
+
+    config = load_config(files=["market1501"])  # type: ignore[list-item]
+    assert config.model.backbone == "resnet50" and config.output_dir == "runs/market1501"
+    with pytest.raises(ValueError, match="packaged configs: .*synthetic_cpu"):
+        load_config(files=["no_such_config"])  # type: ignore[list-item]

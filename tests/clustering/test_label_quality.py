@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -38,3 +39,26 @@ def test_no_pairs_gives_zero() -> None:
 def test_length_mismatch() -> None:
     with pytest.raises(ValueError, match="labels"):
         label_quality([0, 1], [0, 1, 2])
+
+
+def test_false_merge_camera_share_hand_computed() -> None:
+    from unreid.clustering.label_quality import false_merge_camera_share
+
+    # one cluster of four: ids [0, 0, 1, 1], cameras [1, 2, 1, 3]
+    # wrong pairs (different ids): (0,2) same camera 1, (0,3), (1,2), (1,3) -> 1 of 4 from one camera
+    assert false_merge_camera_share([0, 0, 0, 0], [0, 0, 1, 1], [1, 2, 1, 3]) == pytest.approx(1 / 4)
+    # outliers form no pairs; perfect labels have no wrong pairs
+    assert false_merge_camera_share([-1, -1, 0, 0], [0, 1, 2, 2], [1, 1, 1, 1]) == 0.0
+
+
+def test_false_merge_camera_share_brute_force() -> None:
+    from itertools import combinations
+
+    from unreid.clustering.label_quality import false_merge_camera_share
+
+    rng = np.random.default_rng(0)
+    pseudo, truth, cams = rng.integers(-1, 5, 60), rng.integers(0, 8, 60), rng.integers(0, 3, 60)
+    wrong = [(i, j) for i, j in combinations(range(60), 2)
+             if pseudo[i] >= 0 and pseudo[i] == pseudo[j] and truth[i] != truth[j]]
+    same = sum(cams[i] == cams[j] for i, j in wrong)
+    assert false_merge_camera_share(pseudo, truth, cams) == pytest.approx(same / len(wrong))

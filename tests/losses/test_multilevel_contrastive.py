@@ -138,3 +138,57 @@ def test_gradients_reach_only_queries_and_are_finite() -> None:
     MultiLevelContrastiveLoss()(q, torch.tensor([0, 1, 2, 0, 1, 2]), memory).total.backward()
     assert q.grad is not None and torch.isfinite(q.grad).all()
     assert not memory.centroids.requires_grad and not memory.instances.requires_grad
+
+
+def _setup(seed: int = 0) -> tuple[ClusterMemory, Tensor, Tensor]:
+    torch.manual_seed(seed)
+    feats = F.normalize(torch.randn(30, 8), dim=1)
+    labels = torch.arange(30) % 4
+    labels[-2:] = -1
+    memory = ClusterMemory(features=feats, labels=labels, num_clusters=4)
+    q = F.normalize(torch.randn(6, 8), dim=1)
+    return memory, q, torch.tensor([0, 1, 2, 3, 0, 1])
+
+
+def test_centroid_mode_uses_each_clusters_boundary_member() -> None:
+    memory, q, y = _setup()
+    boundary = memory.instances[memory.boundary_members()]  # [C, D]
+    sims_c = q @ memory.centroids.t()
+    sims_b = q @ boundary.t()
+    own = F.one_hot(y, 4).bool()
+    intra = F.cross_entropy(torch.where(own, sims_b, sims_c) / 0.05, y)
+    inter = F.cross_entropy(torch.where(own, sims_c, sims_b) / 0.05, y)
+    loss = MultiLevelContrastiveLoss(use_centroid=False, intra_mode="centroid", inter_mode="centroid")
+    terms = loss(q, y, memory)
+    assert torch.allclose(terms.levels["intra"], intra, atol=1e-6)
+    assert torch.allclose(terms.levels["inter"], inter, atol=1e-6)
+
+
+def test_batch_pool_takes_farthest_among_batch_members() -> None:
+    memory, q, y = _setup(1)
+    batch = torch.tensor([0, 4, 1, 5, -1])  # rows 0, 4 (cluster 0) and 1, 5 (cluster 1); a generated image
+    loss = MultiLevelContrastiveLoss(use_centroid=False, use_inter=False, positive_pool="batch")
+    got = loss(q, y, memory, batch_instances=batch).levels["intra"]
+    sims = q @ memory.instances.t()
+    positive = torch.stack([
+        sims[b, [i for i in (0, 4, 1, 5) if memory.instance_labels[i] == y[b]]].min() if y[b] in (0, 1)
+        else q[b] @ memory.centroids[y[b]]
+        for b in range(6)
+    ])
+    logits = torch.where(F.one_hot(y, 4).bool(), positive.unsqueeze(1), q @ memory.centroids.t())
+    assert torch.allclose(got, F.cross_entropy(logits / 0.05, y), atol=1e-6)
+
+
+def test_level_scale_multiplies_intra_and_inter_only() -> None:
+    memory, q, y = _setup(2)
+    loss = MultiLevelContrastiveLoss()
+    full, half = loss(q, y, memory), loss(q, y, memory, level_scale=0.5)
+    levels = full.levels
+    assert torch.allclose(half.total, levels["centroid"] + 0.5 * (levels["intra"] + levels["inter"]), atol=1e-5)
+    only_centroid = loss(q, y, memory, level_scale=0.0).total
+    assert torch.allclose(only_centroid, levels["centroid"], atol=1e-6)
+
+
+def test_unknown_mode_names_valid_values() -> None:
+    with pytest.raises(ValueError, match="intra_mode.*query.*centroid"):
+        MultiLevelContrastiveLoss(intra_mode="farthest")

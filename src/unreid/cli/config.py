@@ -9,6 +9,7 @@ CLI reads this; library functions take typed keyword arguments.
 from __future__ import annotations
 
 import dataclasses
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class DataConfig:
     synthetic_camera_strength: float = 0.0  # 0 = cameras differ only in layout/blur/noise, 1 = full colour casts
     device_resident: bool = True  # decode once into a uint8 tensor on the training device
     max_train_images: int = 0  # >0: only the first N training images in file order (quick CPU runs)
+    bad_files: str = "skip"  # skip | error: unreadable images are left out (listed) or stop the run
 
 
 @dataclass
@@ -51,6 +53,11 @@ class ClusterConfig:
     eps: float = 0.6
     min_samples: int = 4
     method: str = "sparse"  # sparse | dense
+    eps_policy: str = "fixed"  # fixed | schedule (eps_start -> eps over eps_epochs) | auto (from the distances)
+    eps_start: float = 0.6
+    eps_epochs: int = 0
+    auto_rho: float = 1.6e-3  # auto: eps = mean of the smallest rho fraction of pairwise distances
+    camera_centering: bool = False  # subtract each camera's mean feature before clustering
 
 
 @dataclass
@@ -64,6 +71,11 @@ class LossConfig:
     inter_weight: float = 1.0
     momentum: float = 0.1
     instance_momentum: float = 0.1
+    intra_mode: str = "query"  # query: farthest from the query | centroid: farthest from its own centroid
+    inter_mode: str = "query"  # query: hardest for the query | centroid: each cluster's farthest from its centroid
+    positive_pool: str = "all"  # all | core (DBSCAN core points) | batch (members in the current batch)
+    ramp_start: int = 0  # first epoch with the intra/inter levels on
+    ramp_epochs: int = 0  # epochs to ramp them to full weight
 
 
 @dataclass
@@ -94,6 +106,8 @@ class TrainConfig:
     compile: bool = False
     eval_every: int = 10
     threads: int = 0  # torch CPU threads (0 = torch's default)
+    camera_aware: bool = False  # P x K sampler: an identity's K images span its cameras
+    save_features: bool = False  # each epoch's training features (float16 .npy) in OUTPUT_DIR/features
 
 
 @dataclass
@@ -149,15 +163,29 @@ def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
             setattr(obj, key, _coerce(value, current, full))
 
 
+def packaged_configs() -> list[str]:
+    """Names of the configs shipped with unreid (``--config market1501``)."""
+    return sorted(p.name[: -len(".yaml")] for p in resources.files("unreid.configs").iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve_config_file(path: Path | str) -> Path:
+    """A YAML file path, or the name of a packaged config (``market1501``, ``synthetic_cpu``, ...)."""
+    candidate = Path(path).expanduser()
+    if candidate.is_file():
+        return candidate
+    name = str(path)[: -len(".yaml")] if str(path).endswith(".yaml") else str(path)
+    if name in packaged_configs():
+        return Path(str(resources.files("unreid.configs") / f"{name}.yaml"))
+    raise ValueError(f"{path}: config file not found (packaged configs: {', '.join(packaged_configs())})")
+
+
 def load_config(*, files: list[Path] | None = None, overrides: list[str] | None = None, base: dict[str, Any] | None = None) -> RunConfig:
     """Defaults, then ``base``, then YAML ``files``, then ``key=value`` ``overrides``."""
     config = RunConfig()
     if base:
         _apply(config, base)
     for path in files or []:
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"{path}: config file not found")
+        path = resolve_config_file(path)
         try:
             values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as error:

@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
 
     with resources.as_file(resources.files("unreid.configs") / DEMO_CONFIG) as demo_yaml:
         config = load_config(files=[demo_yaml, *args.config], overrides=[f"output_dir={args.out}", *args.overrides])
-    outcome = run_training(config, progress=not args.no_progress)
+    outcome = run_training(config, overwrite=True, progress=not args.no_progress)  # a demo report is redrawn
     print("\nunreid demo: synthetic pedestrians, untrained vs trained")
     print(format_table(outcome.before, outcome.after))
     print(f"wall time {outcome.wall_time:.0f} s; report in {outcome.run_dir}/ "

@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 
-from unreid.cli import demo_command, evaluate_command, generator_command, train_command, weights_command
+from unreid.cli import (
+    cluster_lab_command, demo_command, evaluate_command, generator_command, train_command, weights_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (demo_command, train_command, evaluate_command, weights_command, generator_command):
+    for command in (demo_command, train_command, evaluate_command, weights_command, cluster_lab_command,
+                    generator_command):
         command.register(sub)
     return parser
 
@@ -27,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    from unreid.cli.run_failures import RunStopped
+
     try:
         return int(args.func(args) or 0)
     except ValueError as error:  # bad input: a clear message, no traceback from deep inside
@@ -34,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             raise
         return 2
+    except RunStopped as error:  # a run stopped early: one line saying what was kept and how to go on
+        logging.getLogger("unreid").error("%s", error)
+        if args.verbose:
+            raise
+        return 130 if str(error).startswith("interrupted") else 3
+    except KeyboardInterrupt:  # outside a run (decoding arguments, evaluate): nothing to keep
+        logging.getLogger("unreid").error("interrupted")
+        return 130
 
 
 if __name__ == "__main__":

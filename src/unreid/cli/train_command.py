@@ -17,7 +17,11 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("train", help="train without labels, evaluate, write checkpoints and plots")
     add_config_arguments(parser)
-    parser.add_argument("--resume", action="store_true", help="continue from OUTPUT_DIR/last.pth")
+    parser.add_argument("--resume", nargs="?", const="required", default="no", choices=["required", "auto"],
+                        help="continue from OUTPUT_DIR/last.pth; refuses without it, unless given as "
+                             "'--resume auto', which then starts fresh")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the run already in OUTPUT_DIR (its checkpoints, metrics and plots)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--generated", type=Path, default=None, metavar="DIR",
                         help="train with the images rendered into DIR by `unreid generator render` "
@@ -27,11 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.pipeline import run_training
+    from unreid.cli.run_folder import ResumeMode
 
     generated = [f"generator.generated_dir={args.generated}"] if args.generated is not None else []
     config = load_config(files=args.config, overrides=args.overrides + generated)
-    outcome = run_training(config, resume=args.resume, progress=not args.no_progress)
-    print(format_table(outcome.before, outcome.after))
+    outcome = run_training(config, resume=ResumeMode(args.resume), overwrite=args.overwrite,
+                           progress=not args.no_progress)
+    if outcome.after:
+        print(format_table(outcome.before, outcome.after))
+    else:
+        print("trained without evaluation (the data set has no query/gallery images)")
     print(f"run folder: {outcome.run_dir}  wall time: {outcome.wall_time:.0f} s")
     return 0
 

@@ -41,6 +41,13 @@ NOISE = -1
 """Label of points in no cluster."""
 
 
+def core_points(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples: int = 4) -> Tensor:
+    """``[N]`` bool: which samples are DBSCAN core points (at least ``min_samples`` neighbours
+    within ``eps``, self included): the confident members of their clusters."""
+    source, _, n = _eps_edges(distances, eps=eps)  # [E]
+    return torch.bincount(source, minlength=n) >= min_samples  # [N]
+
+
 def dbscan(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples: int = 4) -> Tensor:
     """Cluster ids (``0..C-1``, noise ``-1``) as sklearn's ``DBSCAN(metric="precomputed")`` gives them.
 

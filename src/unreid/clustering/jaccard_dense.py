@@ -29,8 +29,12 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from unreid.clustering.knn import KnnBackend, knn
+from unreid.clustering.memory_budget import require_memory
 
 logger = logging.getLogger(__name__)
+
+DENSE_BYTES_PER_PAIR = 21
+"""Peak bytes per ``(i, j)`` pair: four float32 and five bool ``N x N`` matrices at once."""
 
 
 def neighbourhood_sizes(*, n: int, k1: int, k2: int) -> tuple[int, int, int]:
@@ -62,9 +66,16 @@ def jaccard_distance_dense(features: Tensor, *, k1: int = 30, k2: int = 6) -> Te
     Returns:
         ``[N, N]`` float32 distances on the features' device: symmetric, zero diagonal,
         values in ``[0, 1]``, exactly 1 where the two encodings share no support.
+
+    Raises:
+        ValueError: before allocating, when the ``N x N`` matrices cannot fit in free memory.
     """
+    n = features.shape[0]
+    require_memory(
+        needed=DENSE_BYTES_PER_PAIR * n * n, device=features.device, what=f"the dense Jaccard distance of {n} images",
+        fix="use the sparse method (cluster.method=sparse), which needs O(N k) memory",
+    )
     x = F.normalize(features.detach().float(), dim=1)  # [N, D]
-    n = x.shape[0]
     k1, k1_half, k2 = neighbourhood_sizes(n=n, k1=k1, k2=k2)
     _, ranks = knn(x, k=k1, backend=KnnBackend.TORCH)  # [N, k1], self first
     rows = torch.arange(n, device=x.device)[:, None]  # [N, 1]

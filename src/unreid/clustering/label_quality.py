@@ -58,6 +58,33 @@ def label_quality(pseudo: Sequence[int] | Tensor, truth: Sequence[int] | Tensor)
     }
 
 
+def false_merge_camera_share(
+    pseudo: Sequence[int] | Tensor, truth: Sequence[int] | Tensor, cameras: Sequence[int] | Tensor
+) -> float:
+    """Of the wrongly merged pairs (same cluster, different identity), the share seen by one camera.
+
+    A high share says DBSCAN merges people because a camera's style (background, colour
+    cast) dominates the features; a low share says it merges look-alikes across cameras.
+    Outliers form no pairs. Returns 0 when there is no wrongly merged pair.
+
+    Args:
+        pseudo: ``[N]`` predicted cluster ids (``-1`` = outlier).
+        truth: ``[N]`` true identities.
+        cameras: ``[N]`` camera ids.
+    """
+    predicted, actual, camera = _as_labels(pseudo), _as_labels(truth), _as_labels(cameras)
+    if not predicted.shape == actual.shape == camera.shape:
+        raise ValueError(f"pseudo, truth and cameras differ in length: {predicted.size}, {actual.size}, {camera.size}")
+
+    def pairs_within(*keys: np.ndarray) -> int:
+        _, joint = np.unique(np.stack(keys, axis=1), axis=0, return_counts=True)
+        return _pairs(joint)
+
+    wrong = pairs_within(predicted) - pairs_within(predicted, actual)
+    wrong_same_camera = pairs_within(predicted, camera) - pairs_within(predicted, camera, actual)
+    return wrong_same_camera / wrong if wrong else 0.0
+
+
 def _as_labels(labels: Sequence[int] | Tensor) -> np.ndarray:
     """int64 numpy labels with every negative label replaced by a fresh singleton id."""
     array = labels.detach().cpu().numpy() if isinstance(labels, Tensor) else np.asarray(labels)

@@ -16,7 +16,8 @@ from enum import Enum
 import torch
 from torch import Tensor
 
-from unreid.clustering.dbscan import NOISE, dbscan
+from unreid.clustering.dbscan import NOISE, core_points, dbscan
+from unreid.clustering.eps_policy import eps_from_distances
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
 from unreid.clustering.knn import KnnBackend
@@ -44,12 +45,16 @@ class PseudoLabels:
         num_clusters: ``C``.
         num_outliers: number of ``-1`` labels.
         timings: seconds per stage, keys ``"jaccard"`` (kNN included) and ``"dbscan"``.
+        core: ``[N]`` bool, DBSCAN core points (the confident members of their clusters).
+        eps: the DBSCAN radius used (the configured one, or the one derived from the data).
     """
 
     labels: Tensor
     num_clusters: int
     num_outliers: int
     timings: dict[str, float] = field(default_factory=dict)
+    core: Tensor | None = None
+    eps: float = 0.0
 
 
 def cluster_features(
@@ -61,6 +66,7 @@ def cluster_features(
     min_samples: int = 4,
     method: JaccardMethod | str = JaccardMethod.SPARSE,
     knn_backend: KnnBackend | str = KnnBackend.AUTO,
+    auto_eps_rho: float = 0.0,
 ) -> PseudoLabels:
     """Jaccard distance + DBSCAN pseudo-labels of ``features`` (Cluster Contrast's defaults).
 
@@ -72,6 +78,8 @@ def cluster_features(
         min_samples: DBSCAN core-point threshold (self included).
         method: see :class:`JaccardMethod`.
         knn_backend: kNN search for the sparse method (the dense reference always uses torch).
+        auto_eps_rho: when positive, ``eps`` is ignored and derived from the distances by
+            :func:`~unreid.clustering.eps_policy.eps_from_distances` with this ``rho``.
 
     Raises:
         ValueError: for an unknown method or invalid parameters.
@@ -89,25 +97,31 @@ def cluster_features(
         distances = jaccard_distance_dense(features, k1=k1, k2=k2)
     else:
         # DBSCAN only looks at pairs within eps: store nothing else (exact, far less memory).
-        max_distance = min(eps, MISSING_DISTANCE)
+        max_distance = MISSING_DISTANCE if auto_eps_rho > 0 else min(eps, MISSING_DISTANCE)
         distances = jaccard_distance_sparse(features, k1=k1, k2=k2, knn_backend=knn_backend, max_distance=max_distance)
     _synchronize(device)
     middle = time.perf_counter()
+    if auto_eps_rho > 0:
+        eps = min(eps_from_distances(distances, rho=auto_eps_rho), 0.999)
     labels = dbscan(distances, eps=eps, min_samples=min_samples)  # [N]
+    core = core_points(distances, eps=eps, min_samples=min_samples)  # [N]
     num_clusters = int(labels.max()) + 1 if labels.numel() else 0
     num_outliers = int((labels == NOISE).sum())
     end = time.perf_counter()
     timings = {"jaccard": middle - start, "dbscan": end - middle}
     logger.info(
-        "clustered %d samples (%s Jaccard): %d clusters, %d outliers; jaccard %.2fs, dbscan %.2fs",
+        "clustered %d samples (%s Jaccard, eps %.3f): %d clusters, %d outliers; jaccard %.2fs, dbscan %.2fs",
         features.shape[0],
         method.value,
+        eps,
         num_clusters,
         num_outliers,
         timings["jaccard"],
         timings["dbscan"],
     )
-    return PseudoLabels(labels=labels, num_clusters=num_clusters, num_outliers=num_outliers, timings=timings)
+    return PseudoLabels(
+        labels=labels, num_clusters=num_clusters, num_outliers=num_outliers, timings=timings, core=core, eps=eps
+    )
 
 
 def _synchronize(device: torch.device) -> None:

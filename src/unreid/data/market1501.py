@@ -23,9 +23,12 @@ What this loader does with the special ids:
 * distractors (``0``) stay in the gallery, where they are ordinary negatives, and are
   dropped from the training set (Market-1501 has none there, but derived copies may).
 
-Camera ``cC`` becomes the zero-based ``camera_id`` ``C - 1``. Only ``*.jpg`` files are
-read; anything else (``Thumbs.db``, ``.DS_Store``, readme files) is ignored. Records are
-sorted by file name, so two loads give the same order.
+Camera ``cC`` becomes the zero-based ``camera_id`` ``C - 1``. Image files are those
+ending in ``.jpg``, ``.jpeg`` or ``.png`` in any letter case, including doubled endings:
+a widely shared copy of Market-1501 has 24 ``*.jpg.jpg`` files in ``query/`` and
+``bounding_box_test/``, which torchreid and open-reid read like any other (their glob
+``*.jpg`` matches them). Anything else (``Thumbs.db``, ``.DS_Store``, readme files) is
+ignored. Records are sorted by file name, so two loads give the same order.
 """
 
 from __future__ import annotations
@@ -47,7 +50,12 @@ DISTRACTOR_PERSON = 0
 SUBSET_FOLDERS = {"train": "bounding_box_train", "query": "query", "gallery": "bounding_box_test"}
 """Subset name -> folder under the data set root."""
 
-_NAME = re.compile(r"^(?P<pid>-1|\d+)_c(?P<cam>\d+)s(?P<seq>\d+)_(?P<frame>\d+)_(?P<box>\d+)\.jpg$")
+_NAME = re.compile(
+    r"^(?P<pid>-1|\d+)_c(?P<cam>\d+)s(?P<seq>\d+)_(?P<frame>\d+)_(?P<box>\d+)(\.(jpe?g|png))+$", re.IGNORECASE
+)
+
+_IMAGE_ENDING = re.compile(r"\.(jpe?g|png)$", re.IGNORECASE)
+"""Files the parser reads (``.jpg``, ``.JPG``, ``.jpg.jpg``, ``.jpeg``, ``.png``)."""
 
 
 def parse_market_name(path: Path) -> tuple[int, int]:
@@ -71,7 +79,7 @@ def parse_market_name(path: Path) -> tuple[int, int]:
 def _read_subset(folder: Path, *, keep_distractors: bool) -> list[Record]:
     records: list[Record] = []
     junk = distractors = 0
-    for path in sorted(folder.glob("*.jpg")):
+    for path in sorted(p for p in folder.iterdir() if _IMAGE_ENDING.search(p.name) and p.is_file()):
         person_id, camera_id = parse_market_name(path)
         if person_id == JUNK_PERSON:
             junk += 1
@@ -113,7 +121,7 @@ def load_market1501(root: Path) -> ReIDSplit:
             )
         subsets[subset] = _read_subset(folder, keep_distractors=subset == "gallery")
         if not subsets[subset]:
-            raise ValueError(f"Market-1501: no usable *.jpg crops in {folder}; check that the data set is unpacked")
+            raise ValueError(f"Market-1501: no usable *.jpg/*.png crops in {folder}; check that the data set is unpacked")
     split = ReIDSplit("market1501", subsets["train"], subsets["query"], subsets["gallery"], root=root)
     logger.info("%s", split.summary())
     return split

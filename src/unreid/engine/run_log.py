@@ -33,42 +33,43 @@ def truncate_metrics(run_dir: Path, *, last_epoch: int) -> None:
 
 
 def plot_metrics(run_dir: Path) -> Path | None:
-    """Draw ``training_curves.png``: mAP/R1, clusters/outliers and each loss level per epoch."""
+    """Draw ``training_curves.png``: evaluation per epoch and against time, pseudo-label counts,
+    cluster sizes, pseudo-label quality (where identities are known) and each loss level."""
     rows = read_metrics(run_dir)
     if not rows:
         return None
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: safe from a background thread
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=(14, 7.2))
+    axes = fig.subplots(2, 3)
 
-    epochs = [r["epoch"] for r in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
-    ax = axes[0]
-    for key, label in (("mAP", "mAP"), ("R1", "Rank-1")):
-        pts = [(r["epoch"], 100 * r[key]) for r in rows if key in r]
-        if pts:
-            ax.plot(*zip(*pts), marker="o", label=label)
-    ax.set_title("evaluation (%)")
-    ax.set_xlabel("epoch")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend()
-    ax = axes[1]
-    ax.plot(epochs, [r.get("clusters", 0) for r in rows], marker="o", label="clusters")
-    ax.plot(epochs, [r.get("outliers", 0) for r in rows], marker="s", label="outliers")
-    ax.set_title("pseudo-labels")
-    ax.set_xlabel("epoch")
-    ax.legend()
-    ax = axes[2]
-    for level in ("centroid", "intra", "inter"):
-        key = f"loss_{level}"
-        if any(key in r for r in rows):
-            ax.plot(epochs, [r.get(key, float("nan")) for r in rows], marker="o", label=level)
-    ax.set_title("loss per level")
-    ax.set_xlabel("epoch")
-    ax.legend()
+    def lines(ax: Any, keys: list[tuple[str, str]], title: str, scale: float = 1.0) -> None:
+        for key, label in keys:
+            pts = [(r["epoch"], scale * r[key]) for r in rows if key in r]
+            if pts:
+                ax.plot(*zip(*pts), marker="o", markersize=3, label=label)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+
+    lines(axes[0, 0], [("mAP", "mAP"), ("R1", "Rank-1"), ("mINP", "mINP")], "evaluation (%)", 100.0)
+    ax = axes[0, 1]  # time to accuracy: seconds spent in the epoch stages so far
+    elapsed, total = [], 0.0
+    for row in rows:
+        total += sum(v for k, v in row.items() if k.startswith("time_"))
+        elapsed.append(total)
+    pts = [(t, 100 * r["mAP"]) for t, r in zip(elapsed, rows) if "mAP" in r]
+    if pts:
+        ax.plot(*zip(*pts), marker="o", markersize=3)
+    ax.set(title="mAP (%) against time", xlabel="seconds (extraction, clustering, training, evaluation)")
+    lines(axes[0, 2], [("clusters", "clusters"), ("outliers", "outliers")], "pseudo-labels")
+    lines(axes[1, 0], [("size_max", "largest cluster"), ("size_median", "median cluster")], "cluster sizes")
+    lines(axes[1, 1], [("pl_precision", "pair precision"), ("pl_recall", "pair recall"),
+                       ("pl_false_merge_same_camera", "same-camera share of wrong merges")],
+          "pseudo-label quality (ground truth)")
+    lines(axes[1, 2], [(f"loss_{level}", level) for level in ("centroid", "intra", "inter")], "loss per level")
     fig.tight_layout()
     out = Path(run_dir) / "training_curves.png"
     fig.savefig(out, dpi=110)
-    plt.close(fig)
     return out

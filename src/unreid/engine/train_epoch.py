@@ -33,6 +33,7 @@ def train_one_epoch(
     progress: bool = True,
     desc: str = "train",
     gather: Callable[[Tensor], Tensor] | None = None,
+    level_scale: float = 1.0,
     mix_generated: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     num_real: int | None = None,
     generated_loss_fn: MultiLevelContrastiveLoss | None = None,
@@ -48,6 +49,7 @@ def train_one_epoch(
         generator: random source for augmentation, on ``pixels``' device.
         gather: under DDP, concatenates a tensor over all ranks, so every rank applies
             every rank's memory updates and the memories stay identical.
+        level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
         mix_generated: swaps some real rows of each batch for generated rows (given the
             batch and its labels); see :class:`unreid.generator.generated_queries.GeneratedBatchMixer`.
         num_real: rows ``>= num_real`` of ``pixels`` are generated: they are queries only and
@@ -69,22 +71,33 @@ def train_one_epoch(
         targets = labels[idx].to(device)  # [B]
         with autocast_context(device, amp_dtype):
             queries = model(images)  # [B, D]
-        real = idx.to(device) < (num_real if num_real is not None else pixels.shape[0])  # [B]
-        if generated_loss_fn is not None and not bool(real.all()):
-            terms = loss_fn(queries[real].float(), targets[real], memory)
-            extra = generated_loss_fn(queries[~real].float(), targets[~real], memory)
-            share = (~real).float().mean()  # generated share of the batch: per-query weighting as one batch
+        owners = instance_index[idx].to(device)  # [B]
+        is_real = np.asarray(batch_idx) < (num_real if num_real is not None else pixels.shape[0])  # [B], on the host
+        real_rows = torch.from_numpy(np.flatnonzero(is_real)).to(device)  # [B_real]
+        if generated_loss_fn is not None and not is_real.all():
+            gen_rows = torch.from_numpy(np.flatnonzero(~is_real)).to(device)  # [B_gen]
+            terms = loss_fn(queries[real_rows].float(), targets[real_rows], memory, level_scale=level_scale,
+                            batch_instances=owners[real_rows])
+            extra = generated_loss_fn(queries[gen_rows].float(), targets[gen_rows], memory, level_scale=level_scale,
+                                      batch_instances=owners[real_rows])
+            share = float((~is_real).mean())  # weight per query, as if the batch were one
             terms.total = (1 - share) * terms.total + share * extra.total
             terms.levels["generated"] = extra.total.detach()
         else:
-            terms = loss_fn(queries.float(), targets, memory)
+            terms = loss_fn(queries.float(), targets, memory, level_scale=level_scale, batch_instances=owners)
         optimizer.zero_grad(set_to_none=True)
         terms.total.backward()
         optimizer.step()
-        feats, owners = queries.detach().float(), instance_index[idx].to(device)  # [B, D], [B]
+        feats = queries.detach().float()  # [B, D]
+        keep = real_rows  # [B_real]
         if gather is not None:
-            feats, targets, owners, real = gather(feats), gather(targets), gather(owners), gather(real.long()).bool()  # [world * B, ...]
-        memory.update_centroids(feats[real], targets[real])  # generated images never move a centroid
+            keep = torch.nonzero(gather(torch.from_numpy(is_real).long().to(device))).squeeze(1)  # [world * B_real]
+            feats, targets, owners = gather(feats), gather(targets), gather(owners)  # [world * B, ...]
+        world = feats.shape[0] // idx.numel()
+        feats, targets, owners = feats[keep], targets[keep], owners[keep]  # generated images never enter the memory
+        # On accelerators a static bound (K per rank) keeps the update free of host-device syncs.
+        bound = sampler.k * world if device.type != "cpu" else None
+        memory.update_centroids(feats, targets, max_occurrences=bound)
         memory.update_instances(feats, owners)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()

@@ -32,7 +32,12 @@ import logging
 import torch
 from torch import Tensor
 
+from unreid.clustering.memory_budget import require_memory
+
 logger = logging.getLogger(__name__)
+
+RERANK_BYTES_PER_PAIR = 8
+"""Peak bytes per pair of pooled items: two float32 ``N x N`` matrices (see the module docstring)."""
 
 _CHUNK_ELEMENTS = 1 << 24
 """Rows are processed in chunks of about this many gathered elements to bound memory."""
@@ -155,9 +160,16 @@ def k_reciprocal_rerank(
         ``[Q, G]`` float32 distances on the device of ``q_g``; smaller = more similar.
 
     Raises:
-        ValueError: on shapes that do not fit or parameters out of range.
+        ValueError: on shapes that do not fit, parameters out of range, or when the
+            pooled ``N x N`` matrices cannot fit in free memory (checked before allocating).
     """
     _check(q_g, q_q, g_g, k1, k2, lambda_value)
+    items = q_g.shape[0] + q_g.shape[1]
+    require_memory(
+        needed=RERANK_BYTES_PER_PAIR * items * items, device=q_g.device,
+        what=f"k-reciprocal re-ranking of {items} query and gallery images",
+        fix="evaluate without re-ranking (eval.rerank=false) or on a smaller gallery",
+    )
     num_query, num_gallery = q_g.shape
     n = num_query + num_gallery
     k1, k2 = min(k1, n - 1), min(k2, n)

@@ -66,7 +66,8 @@ def generated_query_loss(loss_fn: MultiLevelContrastiveLoss, levels: Sequence[st
     return MultiLevelContrastiveLoss(
         temperature=loss_fn.temperature, use_centroid="centroid" in active, use_intra="intra" in active,
         use_inter="inter" in active, centroid_weight=w["centroid"] or 1.0, intra_weight=w["intra"] or 1.0,
-        inter_weight=w["inter"] or 1.0,
+        inter_weight=w["inter"] or 1.0, intra_mode=loss_fn.intra_mode, inter_mode=loss_fn.inter_mode,
+        positive_pool=loss_fn.positive_pool,
     )
 
 

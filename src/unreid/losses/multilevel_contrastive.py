@@ -15,17 +15,46 @@ inter-class    centroid ``c_y``                      *hardest* (most similar) in
 The intra-class level pulls the query towards the least similar member of its own
 cluster (compactness); the inter-class level pushes it away from the closest member
 of every other cluster (separability); the centroid level anchors both.
+
+The paper's abstract speaks of "the farthest sample from the intra-class relationship,
+the farthest sample from the inter-class relationship", which admits two readings, both
+available through :class:`ExtremeMode`:
+
+* ``query``: farthest and hardest *relative to the query* (the table above);
+* ``centroid``: each cluster's member farthest from *its own centroid* (its boundary
+  sample), used as the positive of the own cluster (intra) and as the negatives of the
+  other clusters (inter).
+
+:class:`PositivePool` restricts the query-relative farthest positive to confident members:
+DBSCAN core points, or the members of the current batch.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from unreid.memory.cluster_memory import ClusterMemory
+
+
+class ExtremeMode(str, Enum):
+    """Relative to what the intra level's farthest and the inter level's hardest are found."""
+
+    QUERY = "query"
+    CENTROID = "centroid"
+
+
+class PositivePool(str, Enum):
+    """Which members of the own cluster may be the query-relative farthest positive."""
+
+    ALL = "all"
+    CORE = "core"
+    BATCH = "batch"
 
 
 @dataclass
@@ -49,6 +78,8 @@ class MultiLevelContrastiveLoss(nn.Module):
         temperature: softmax temperature ``tau`` (0.05).
         use_centroid / use_intra / use_inter: switch each level on or off.
         centroid_weight / intra_weight / inter_weight: weight of each level in the total.
+        intra_mode / inter_mode: see :class:`ExtremeMode`.
+        positive_pool: see :class:`PositivePool` (``intra_mode="query"`` only).
     """
 
     def __init__(
@@ -61,6 +92,9 @@ class MultiLevelContrastiveLoss(nn.Module):
         centroid_weight: float = 1.0,
         intra_weight: float = 1.0,
         inter_weight: float = 1.0,
+        intra_mode: ExtremeMode | str = ExtremeMode.QUERY,
+        inter_mode: ExtremeMode | str = ExtremeMode.QUERY,
+        positive_pool: PositivePool | str = PositivePool.ALL,
     ) -> None:
         super().__init__()
         if temperature <= 0:
@@ -68,6 +102,9 @@ class MultiLevelContrastiveLoss(nn.Module):
         if not (use_centroid or use_intra or use_inter):
             raise ValueError("at least one of use_centroid, use_intra, use_inter must be on")
         self.temperature = temperature
+        self.intra_mode = _choice(ExtremeMode, intra_mode, "intra_mode")
+        self.inter_mode = _choice(ExtremeMode, inter_mode, "inter_mode")
+        self.positive_pool = _choice(PositivePool, positive_pool, "positive_pool")
         self.weights = {
             "centroid": centroid_weight if use_centroid else 0.0,
             "intra": intra_weight if use_intra else 0.0,
@@ -78,23 +115,69 @@ class MultiLevelContrastiveLoss(nn.Module):
     def active_levels(self) -> list[str]:
         return [name for name, weight in self.weights.items() if weight != 0.0]
 
-    def forward(self, queries: Tensor, labels: Tensor, memory: ClusterMemory) -> LossTerms:
-        """Loss of L2-normalised ``queries [B, D]`` with pseudo-labels ``labels [B]``."""
+    def forward(
+        self,
+        queries: Tensor,
+        labels: Tensor,
+        memory: ClusterMemory,
+        *,
+        level_scale: float = 1.0,
+        batch_instances: Tensor | None = None,
+    ) -> LossTerms:
+        """Loss of L2-normalised ``queries [B, D]`` with pseudo-labels ``labels [B]``.
+
+        Args:
+            level_scale: multiplies the intra and inter weights (a ramp-in schedule).
+            batch_instances: ``[B']`` memory rows of the current batch's real images
+                (``-1`` entries ignored), for ``positive_pool="batch"``.
+        """
         tau = self.temperature
         queries = queries.float()
         centroid_sims = memory.centroid_similarities(queries)  # [B, C]
         terms: dict[str, Tensor] = {}
         if self.weights["centroid"]:
             terms["centroid"] = F.cross_entropy(centroid_sims / tau, labels)
-        if self.weights["intra"] or self.weights["inter"]:
-            farthest_own, hardest = memory.instance_extremes(queries, labels)  # [B], [B, C]
-            if self.weights["intra"]:
-                logits = _replace_column(centroid_sims, labels, farthest_own)  # [B, C]
-                terms["intra"] = F.cross_entropy(logits / tau, labels)
-            if self.weights["inter"]:
-                own_centroid = centroid_sims.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
-                logits = _replace_column(hardest, labels, own_centroid)  # [B, C]
-                terms["inter"] = F.cross_entropy(logits / tau, labels)
-        total = sum(self.weights[name] * value for name, value in terms.items())
+        need_query_extremes = (self.weights["intra"] and self.intra_mode is ExtremeMode.QUERY) or (
+            self.weights["inter"] and self.inter_mode is ExtremeMode.QUERY
+        )
+        if need_query_extremes:
+            mask = self._positive_mask(memory, batch_instances)  # [N] or None
+            farthest_own, hardest = memory.instance_extremes(queries, labels, positive_mask=mask)  # [B], [B, C]
+        if (self.weights["intra"] and self.intra_mode is ExtremeMode.CENTROID) or (
+            self.weights["inter"] and self.inter_mode is ExtremeMode.CENTROID
+        ):
+            boundary = memory.boundary_similarities(queries)  # [B, C]
+        if self.weights["intra"]:
+            if self.intra_mode is ExtremeMode.QUERY:
+                positive = farthest_own  # [B]
+            else:
+                positive = boundary.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
+            logits = _replace_column(centroid_sims, labels, positive)  # [B, C]
+            terms["intra"] = F.cross_entropy(logits / tau, labels)
+        if self.weights["inter"]:
+            own_centroid = centroid_sims.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
+            negatives = hardest if self.inter_mode is ExtremeMode.QUERY else boundary  # [B, C]
+            logits = _replace_column(negatives, labels, own_centroid)  # [B, C]
+            terms["inter"] = F.cross_entropy(logits / tau, labels)
+        scale = {"centroid": 1.0, "intra": level_scale, "inter": level_scale}
+        total = sum(self.weights[name] * scale[name] * value for name, value in terms.items())
         assert isinstance(total, Tensor)
         return LossTerms(total=total, levels={name: value.detach() for name, value in terms.items()})
+
+    def _positive_mask(self, memory: ClusterMemory, batch_instances: Tensor | None) -> Tensor | None:
+        if self.positive_pool is PositivePool.CORE:
+            return memory.core
+        if self.positive_pool is PositivePool.BATCH:
+            if batch_instances is None:
+                raise ValueError("positive_pool='batch' needs the batch's memory rows (batch_instances)")
+            mask = torch.zeros_like(memory.core)  # [N]
+            mask[batch_instances[batch_instances >= 0]] = True
+            return mask
+        return None
+
+
+def _choice(enum: type[Enum], value: object, name: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError as error:
+        raise ValueError(f"{name}={value!r}; valid values: {[m.value for m in enum]}") from error

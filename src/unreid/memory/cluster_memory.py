@@ -49,14 +49,17 @@ class ClusterMemory(nn.Module):
         momentum: centroid momentum ``m``: ``c <- normalise(m * c + (1 - m) * f)``
             (Cluster Contrast's convention, default 0.1).
         instance_momentum: the same for instance features.
+        core: ``[N]`` bool, the confident members (DBSCAN core points); default all.
     """
 
     centroids: Tensor
     instances: Tensor
     instance_labels: Tensor
+    core: Tensor
 
     def __init__(
-        self, *, features: Tensor, labels: Tensor, num_clusters: int, momentum: float = 0.1, instance_momentum: float = 0.1
+        self, *, features: Tensor, labels: Tensor, num_clusters: int, momentum: float = 0.1, instance_momentum: float = 0.1,
+        core: Tensor | None = None,
     ) -> None:
         super().__init__()
         if features.shape[0] != labels.shape[0]:
@@ -71,21 +74,41 @@ class ClusterMemory(nn.Module):
         self.register_buffer("centroids", cluster_centroids(features, labels, num_clusters))  # [C, D]
         self.register_buffer("instances", features.clone())  # [N, D]
         self.register_buffer("instance_labels", labels.clone())  # [N]
+        core = torch.ones_like(labels, dtype=torch.bool) if core is None else core.to(labels.device).bool()
+        if core.shape != labels.shape:
+            raise ValueError(f"core has shape {tuple(core.shape)} but labels {tuple(labels.shape)}")
+        self.register_buffer("core", core.clone())  # [N]
 
     @torch.no_grad()
-    def update_centroids(self, features: Tensor, labels: Tensor) -> None:
+    def update_centroids(self, features: Tensor, labels: Tensor, *, max_occurrences: int | None = None) -> None:
         """Momentum update, one sample at a time in batch order (as Cluster Contrast does).
 
         Samples of different clusters are independent, so the k-th occurrences of all
         clusters are applied together: ``K`` vectorised steps instead of ``B``.
+
+        Args:
+            features: ``[B, D]`` batch features.
+            labels: ``[B]`` their cluster ids.
+            max_occurrences: an upper bound on how often one label occurs in the batch
+                (``K`` of a P x K batch). Given, the update never waits for the device;
+                otherwise ``K`` is read from ``labels`` (one host-device synchronisation).
         """
         features = features.detach().float()
         ranks = occurrence_rank(labels)  # [B]
-        for rank in range(int(ranks.max().item()) + 1 if labels.numel() else 0):
-            sel = ranks == rank
-            ids = labels[sel]  # [b], unique
-            mixed = self.momentum * self.centroids[ids] + (1.0 - self.momentum) * features[sel]  # [b, D]
-            self.centroids[ids] = F.normalize(mixed, dim=1)
+        if max_occurrences is None:
+            for rank in range(int(ranks.max().item()) + 1 if labels.numel() else 0):
+                sel = ranks == rank
+                ids = labels[sel]  # [b], unique
+                mixed = self.momentum * self.centroids[ids] + (1.0 - self.momentum) * features[sel]  # [b, D]
+                self.centroids[ids] = F.normalize(mixed, dim=1)
+            return
+        for rank in range(max_occurrences):  # static shapes: no host-device synchronisation
+            sel = (ranks == rank).to(features.dtype)  # [B]
+            hits = torch.zeros(self.num_clusters, dtype=features.dtype, device=features.device)
+            hits.index_add_(0, labels, sel)  # [C] 1 where a cluster has its rank-th occurrence
+            incoming = torch.zeros_like(self.centroids).index_add_(0, labels, features * sel.unsqueeze(1))  # [C, D]
+            mixed = F.normalize(self.momentum * self.centroids + (1.0 - self.momentum) * incoming, dim=1)  # [C, D]
+            self.centroids.copy_(torch.where(hits.unsqueeze(1) > 0, mixed, self.centroids))
 
     @torch.no_grad()
     def update_instances(self, features: Tensor, indices: Tensor) -> None:
@@ -102,21 +125,56 @@ class ClusterMemory(nn.Module):
         """Cosine similarity of each query to each centroid."""
         return queries @ self.centroids.t()  # [B, D] @ [D, C] -> [B, C]
 
-    def instance_extremes(self, queries: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+    def boundary_members(self) -> Tensor:
+        """``[C]`` index of each cluster's member farthest from its own centroid (the
+        cluster-relative reading of "farthest sample"); ``-1`` for an empty cluster."""
+        clustered = torch.nonzero(self.instance_labels >= 0).squeeze(1)  # [M]
+        labels = self.instance_labels[clustered]  # [M]
+        to_own = (self.instances[clustered] * self.centroids[labels]).sum(dim=1)  # [M]
+        order = torch.argsort(to_own, stable=True)  # farthest (least similar) first
+        order = order[torch.argsort(labels[order], stable=True)]  # grouped by cluster, farthest first in each
+        sorted_labels = labels[order]  # [M]
+        first = torch.ones_like(sorted_labels, dtype=torch.bool)
+        first[1:] = sorted_labels[1:] != sorted_labels[:-1]
+        members = torch.full((self.num_clusters,), -1, dtype=torch.long, device=labels.device)  # [C]
+        members[sorted_labels[first]] = clustered[order[first]]
+        return members
+
+    def boundary_similarities(self, queries: Tensor) -> Tensor:
+        """``[B, C]`` similarity of each query to each cluster's :meth:`boundary_members`
+        (to the centroid for an empty cluster)."""
+        members = self.boundary_members()  # [C]
+        boundary = torch.where((members >= 0).unsqueeze(1), self.instances[members.clamp(min=0)], self.centroids)  # [C, D]
+        return queries @ boundary.t()  # [B, D] @ [D, C] -> [B, C]
+
+    def instance_extremes(
+        self, queries: Tensor, labels: Tensor, *, positive_mask: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
         """Per query: similarity to the farthest instance of its own cluster, and to the
         hardest (most similar) instance of every cluster.
+
+        Args:
+            queries: ``[B, D]`` L2-normalised features.
+            labels: ``[B]`` their cluster ids.
+            positive_mask: ``[N]`` bool, the instances that may serve as the farthest positive
+                (e.g. core points, or the current batch); a query whose cluster has none
+                falls back to its own centroid. ``None``: every member.
 
         Returns:
             ``farthest_own [B]`` and ``hardest [B, C]`` (column ``labels[b]`` holds the
             *most* similar instance of the own cluster, which callers replace).
         """
         sims = queries @ self.instances.t()  # [B, D] @ [D, N] -> [B, N]
-        clustered = self.instance_labels >= 0
-        sims, inst_labels = sims[:, clustered], self.instance_labels[clustered]  # [B, M], [M]
-        index = inst_labels.unsqueeze(0).expand_as(sims)  # [B, M]
+        clustered = self.instance_labels >= 0  # [N]
+        candidates = clustered if positive_mask is None else clustered & positive_mask  # [N]
+        inst_labels = self.instance_labels[clustered]  # [M]
+        index = inst_labels.unsqueeze(0).expand(sims.shape[0], -1)  # [B, M]
         hardest = torch.full(
             (sims.shape[0], self.num_clusters), -2.0, dtype=sims.dtype, device=sims.device
-        ).scatter_reduce(1, index, sims, reduce="amax", include_self=False)  # [B, C]
-        own = inst_labels.unsqueeze(0) == labels.unsqueeze(1)  # [B, M]
+        ).scatter_reduce(1, index, sims[:, clustered], reduce="amax", include_self=False)  # [B, C]
+        own = (self.instance_labels.unsqueeze(0) == labels.unsqueeze(1)) & candidates.unsqueeze(0)  # [B, N]
         farthest_own = sims.masked_fill(~own, 2.0).amin(dim=1)  # [B]
+        if positive_mask is not None:
+            own_centroid = (queries * self.centroids[labels]).sum(dim=1)  # [B]
+            farthest_own = torch.where(own.any(dim=1), farthest_own, own_centroid)  # [B]
         return farthest_own, hardest

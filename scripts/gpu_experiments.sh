@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Issue 7's experiment grid on one GPU: named variants x seeds, back to back, resumable.
+#
+# Every run folder is OUT/<variant>_s<seed>. A finished run (results.json present) is
+# skipped, an interrupted one continues with --resume, so the script can be called again
+# and again under a per-command time limit (BUDGET_S: stop starting new runs after this
+# many seconds). At the end it prints mean ± std per variant (scripts/variant_summary.py)
+# and, with APPEND=1, appends that table to RESULTS.md.
+#
+# usage: scripts/gpu_experiments.sh DATA_ROOT WEIGHTS OUT [extra --set overrides...]
+# env:   VARIANTS="centroid full ..."  SEEDS="0 1 2"  EPOCHS=10  BUDGET_S=540  APPEND=0  PYTHON=python3
+#
+# On the lent H100 (no network, no ../shared), stage data and weights first, e.g.
+#   run 1: cp -r ../shared/data/market1501-dev .stage/ (carry .stage) ; cp -r .stage/market1501-dev /opt/data/
+#   run 2: cp resnet50.fp16.pth .stage/ (carry .stage) ; cp .stage/*.pth /opt/data/
+#   run 3+: bash scripts/gpu_experiments.sh /opt/data/market1501-dev /opt/data/resnet50.fp16.pth /opt/out
+set -euo pipefail
+data=${1:?DATA_ROOT}; weights=${2:?WEIGHTS}; out=${3:?OUT}; shift 3
+py=${PYTHON:-python3}
+seeds=${SEEDS:-"0 1 2"}
+epochs=${EPOCHS:-10}
+budget=${BUDGET_S:-540}
+here=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export TORCHINDUCTOR_CACHE_DIR=${TORCHINDUCTOR_CACHE_DIR:-$out/.inductor-cache}  # compile once per machine
+mkdir -p "$out"
+
+declare -A variant=(
+  [centroid]="--set loss.intra=false --set loss.inter=false"
+  [full]=""
+  [full_centroid_modes]="--set loss.intra_mode=centroid --set loss.inter_mode=centroid"
+  [full_intra_centroid]="--set loss.intra_mode=centroid"
+  [full_core]="--set loss.positive_pool=core"
+  [full_batch]="--set loss.positive_pool=batch"
+  [full_ramp]="--set loss.ramp_start=3 --set loss.ramp_epochs=3"
+  [centroid_intra]="--set loss.inter=false"
+  [centroid_inter]="--set loss.intra=false"
+  [camera_aware]="--set train.camera_aware=true"
+  [camera_centering]="--set cluster.camera_centering=true"
+  [eps_auto]="--set cluster.eps_policy=auto"
+  [eps_schedule]="--set cluster.eps_policy=schedule --set cluster.eps_start=0.6 --set cluster.eps=0.5 --set cluster.eps_epochs=8"
+  [instance_momentum_05]="--set loss.instance_momentum=0.5"
+  [no_generator]="--set generator.enabled=false"
+)
+names=${VARIANTS:-"centroid full full_centroid_modes full_batch camera_centering camera_aware"}
+start=$(date +%s)
+for seed in $seeds; do
+  for name in $names; do
+    [[ -v "variant[$name]" ]] || { echo "unknown variant $name; known: ${!variant[*]}"; exit 2; }
+    dir="$out/${name}_s$seed"
+    [[ -f "$dir/results.json" ]] && continue
+    if (( $(date +%s) - start > budget )); then echo "budget of $budget s used: call again to continue"; break 2; fi
+    resume=(); [[ -f "$dir/last.pth" ]] && resume=(--resume)
+    echo "=== $name seed $seed ($(( $(date +%s) - start )) s) ==="
+    # shellcheck disable=SC2086
+    "$py" -m unreid.cli.main train --config market1501 --no-progress "${resume[@]}" \
+      --set "data.root=$data" --set "model.pretrained=$weights" --set "output_dir=$dir" \
+      --set "train.seed=$seed" --set "train.epochs=$epochs" --set train.eval_every=1 \
+      ${variant[$name]} "$@" >> "$dir.log" 2>&1 || echo "run $name seed $seed failed: see $dir.log"
+    tail -n 3 "$dir.log"
+  done
+done
+"$py" "$here/scripts/variant_summary.py" "$out" $( [[ "${APPEND:-0}" == 1 ]] && echo --append "$here/RESULTS.md") --note "gpu_experiments.sh, $epochs epochs, seeds $seeds, $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"

@@ -1,0 +1,95 @@
+"""Turn the ways a long run can stop into one clear line that says what was kept.
+
+Ctrl-C, SIGTERM (a scheduler's time limit), running out of memory or disk, and a
+:class:`~unreid.engine.training_failure.TrainingFailure` (no clusters, a NaN loss) each
+end the command with :class:`RunStopped`, whose message names the cause, the last good
+checkpoint and how to continue. Checkpoints are written atomically, so whatever was on
+disk before the failure is intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import torch
+
+from unreid.engine.checkpoint import LAST
+from unreid.engine.training_failure import TrainingFailure
+
+logger = logging.getLogger(__name__)
+
+
+class RunStopped(RuntimeError):
+    """A run ended early; the message is one line for the user."""
+
+
+def _checkpoint_note(run_dir: Path) -> str:
+    last = run_dir / LAST
+    if not last.is_file():
+        return f"no finished epoch was saved in {run_dir}"
+    try:
+        epoch = int(torch.load(last, map_location="cpu", weights_only=False)["epoch"])
+    except Exception:  # noqa: BLE001 - only for the message; the file is checked on --resume
+        return f"last good checkpoint: {last}"
+    return f"last good checkpoint: {last} (epoch {epoch} finished)"
+
+
+def _disk_full(error: BaseException | None) -> bool:
+    """Whether ``error`` or an error it was raised from means "No space left on device"."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if "No space left on device" in str(error):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def stop_cleanly(run_dir: Path) -> Iterator[None]:
+    """Run the block with SIGTERM treated like Ctrl-C, and failures turned into :class:`RunStopped`."""
+    run_dir = Path(run_dir)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
+    resume = "resume with --resume"
+    try:
+        yield
+    except KeyboardInterrupt as error:
+        name = str(error) or "SIGINT"
+        raise RunStopped(f"interrupted ({name}); {_checkpoint_note(run_dir)}; {resume}") from None
+    except TrainingFailure as error:
+        raise RunStopped(f"{error}; {_checkpoint_note(run_dir)}; fix the setting, then {resume}") from None
+    except torch.OutOfMemoryError as error:
+        first = str(error).splitlines()[0] if str(error) else "CUDA out of memory"
+        raise RunStopped(
+            f"out of GPU memory ({first[:120]}); lower train.num_identities x train.num_instances or eval.batch_size, "
+            f"or set data.device_resident=false; {_checkpoint_note(run_dir)}; {resume}"
+        ) from None
+    except MemoryError:
+        raise RunStopped(
+            f"out of memory; lower eval.batch_size or data.max_train_images, or use cluster.method=sparse; "
+            f"{_checkpoint_note(run_dir)}; {resume}"
+        ) from None
+    except (OSError, RuntimeError) as error:
+        if not _disk_full(error):
+            raise
+        where = f" while writing {error.filename}" if isinstance(error, OSError) and error.filename else ""
+        raise RunStopped(
+            f"disk full: No space left on device{where}; free space under {run_dir}, then "
+            f"{resume} ({_checkpoint_note(run_dir)})"
+        ) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

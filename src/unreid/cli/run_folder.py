@@ -1,0 +1,204 @@
+"""The run folder guard: a finished run is never overwritten by accident, two runs never share a folder.
+
+A run folder holds ``config.yaml``, checkpoints and ``metrics.jsonl``. Before anything is
+written, :func:`check_run_folder` decides, from ``--resume`` and ``--overwrite`` alone,
+whether the command may use the folder, and for ``--resume`` compares the saved
+configuration with the new one, naming every key that would make the checkpoint
+unusable. :class:`RunLock` then holds an exclusive lock file for the run's lifetime; a
+lock left by a process that no longer exists (``kill -9``) is detected and replaced.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import socket
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from unreid.engine.checkpoint import LAST
+
+logger = logging.getLogger(__name__)
+
+LOCK_FILE = "run.lock"
+"""Lock file name inside the run folder: ``<pid> <hostname>``."""
+
+RUN_FILES = (
+    "config.yaml", LAST, "model.pth", "metrics.jsonl", "results.json", "training_curves.png",
+    "ranked_lists_before.png", "ranked_lists_after.png", "generated_examples.png",
+    "camera_style_generator.pth", "bad_files.txt",
+)
+"""Files a run writes; ``--overwrite`` deletes exactly these (nothing else in the folder)."""
+
+RESUME_KEYS = (
+    "data.dataset", "data.root", "data.height", "data.width", "data.max_train_images", "data.folder_pattern",
+    "data.synthetic_identities", "data.synthetic_seed", "data.synthetic_camera_strength",
+    "model.backbone", "model.embedding_dim", "model.last_stride_one", "model.stride_in_1x1",
+    "generator.enabled", "generator.per_image", "train.seed",
+)
+"""Keys whose change makes a checkpoint unusable or its metrics incomparable."""
+
+
+class ResumeMode(enum.Enum):
+    """``--resume``: ``required`` refuses without a checkpoint, ``auto`` then starts fresh."""
+
+    NO = "no"
+    REQUIRED = "required"
+    AUTO = "auto"
+
+
+def _holds_run(run_dir: Path) -> list[str]:
+    return [name for name in RUN_FILES if (run_dir / name).exists()]
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def incompatible_keys(saved: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``key: saved -> new`` for every :data:`RESUME_KEYS` entry that differs."""
+    old_flat, new_flat = _flatten(saved), _flatten(new)
+    return [
+        f"{key}: {old_flat.get(key)!r} -> {new_flat.get(key)!r}"
+        for key in RESUME_KEYS
+        if key in old_flat and old_flat.get(key) != new_flat.get(key)
+    ]
+
+
+def check_run_folder(run_dir: Path, *, resume: ResumeMode, overwrite: bool, config: dict[str, Any]) -> bool:
+    """Decide whether a run may use ``run_dir``; touches no file. Returns whether to resume.
+
+    Raises:
+        ValueError: a new run into a folder holding a run (without ``--overwrite``), a
+            ``--resume`` without checkpoint, or a ``--resume`` whose configuration differs
+            in a key of :data:`RESUME_KEYS` (all such keys are listed).
+    """
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"output_dir={str(run_dir)!r} is a file; give a folder")
+    if resume is not ResumeMode.NO and overwrite:
+        raise ValueError("--resume and --overwrite contradict each other; give one of them")
+    found = _holds_run(run_dir) if run_dir.is_dir() else []
+    if resume is ResumeMode.NO:
+        if found and not overwrite:
+            raise ValueError(
+                f"output_dir={str(run_dir)!r} already holds a run ({', '.join(found)}); "
+                "continue it with --resume, replace it with --overwrite, or set another output_dir"
+            )
+        return False
+    checkpoint = run_dir / LAST
+    if not checkpoint.is_file():
+        if resume is ResumeMode.REQUIRED:
+            raise ValueError(
+                f"--resume: no checkpoint {checkpoint} (is output_dir={str(run_dir)!r} mistyped?); "
+                "use --resume auto to start fresh when there is none"
+            )
+        if found and not (run_dir / "config.yaml").is_file():
+            raise ValueError(
+                f"output_dir={str(run_dir)!r} holds files of a run ({', '.join(found)}) but no checkpoint or "
+                "config.yaml; use --overwrite to replace them"
+            )
+    saved_path = run_dir / "config.yaml"
+    if saved_path.is_file():
+        try:
+            saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{saved_path}: not valid YAML ({error}); restore it or use --overwrite") from error
+        changed = incompatible_keys(saved, config)
+        if changed:
+            raise ValueError(
+                f"--resume: the configuration differs from {saved_path} in {', '.join(changed)}; "
+                "the checkpoint cannot continue with these; set them back or use another output_dir"
+            )
+    return checkpoint.is_file()
+
+
+def clear_run_files(run_dir: Path) -> list[str]:
+    """Delete the files a run writes (for ``--overwrite``); returns their names."""
+    removed = _holds_run(Path(run_dir))
+    for name in removed:
+        (Path(run_dir) / name).unlink()
+    if removed:
+        logger.warning("--overwrite: deleted %s from %s", ", ".join(removed), run_dir)
+    return removed
+
+
+def remove_stale_temp_files(run_dir: Path) -> list[str]:
+    """Delete temporary files of interrupted checkpoint writes (``.last.pth.*``, ``.model.pth.*``)."""
+    removed = []
+    for path in sorted(Path(run_dir).glob(".*.pth.*")):
+        if path.is_file():
+            path.unlink()
+            removed.append(path.name)
+    if removed:
+        logger.info("removed %d temporary file(s) of interrupted writes: %s", len(removed), ", ".join(removed))
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunLock:
+    """An exclusive ``run.lock`` in the run folder for the lifetime of a ``with`` block.
+
+    A lock whose process is gone (same host, pid no longer running) is stale and replaced.
+
+    Raises:
+        ValueError: on entry, when another live process holds the lock (its pid is named).
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = Path(run_dir) / LOCK_FILE
+        self._held = False
+
+    def _try_create(self) -> bool:
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+        return True
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(3):
+            if self._try_create():
+                self._held = True
+                return self
+            try:
+                pid_text, _, host = self.path.read_text(encoding="utf-8").strip().partition(" ")
+                pid = int(pid_text)
+            except (OSError, ValueError):
+                pid, host = -1, socket.gethostname()  # unreadable or half-written: treat as stale
+            if host == socket.gethostname() and pid != os.getpid() and (pid < 0 or not _process_alive(pid)):
+                logger.warning("removing stale lock %s of process %d, which no longer runs", self.path, pid)
+                self.path.unlink(missing_ok=True)
+                continue
+            raise ValueError(
+                f"{self.path}: another run (process {pid} on {host}) is using output_dir={str(self.path.parent)!r}; "
+                "wait for it, set another output_dir, or delete the lock file if that process is gone"
+            )
+        raise ValueError(f"{self.path}: could not take the lock; delete the file and retry")
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if self._held:
+            self.path.unlink(missing_ok=True)
+            self._held = False

@@ -1,0 +1,56 @@
+"""Whole-config validation: every message names the key, the value and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from unreid.cli.config import load_config
+from unreid.cli.config_validation import config_problems, validate_config
+
+
+def _valid(tmp_path: Path, *more: str) -> list[str]:
+    return [f"output_dir={tmp_path / 'run'}", "data.dataset=synthetic", f"data.root={tmp_path / 'syn'}",
+            "train.device=cpu", *more]
+
+
+def test_defaults_with_a_data_root_are_valid(tmp_path: Path) -> None:
+    validate_config(load_config(overrides=_valid(tmp_path)))
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("train.lr=-1", "train.lr=-1.0: expected a number in (0.0, 1.0]"),
+    ("train.lr=100", "train.lr=100.0: expected a number in (0.0, 1.0]"),
+    ("train.lr=.nan", "train.lr=nan"),
+    ("train.num_instances=0", "train.num_instances=0: expected an integer >= 1"),
+    ("train.epochs=-1", "train.epochs=-1: expected an integer >= 0"),
+    ("cluster.eps=5", "cluster.eps=5.0: expected a number in (0.0, 1.0)"),
+    ("cluster.eps=0", "cluster.eps=0.0"),
+    ("cluster.k2=40", "cluster.k2=40: must not exceed cluster.k1=30"),
+    ("cluster.method=faiss", "cluster.method='faiss': valid values are sparse, dense"),
+    ("data.bad_files=ignore", "data.bad_files='ignore': valid values are skip, error"),
+    ("data.dataset=cuhk", "data.dataset='cuhk': valid values are market1501"),
+    ("data.height=4", "data.height=4: expected an integer >= 16"),
+    ("model.backbone=not_a_model", "model.backbone='not_a_model': not a timm model name"),
+    ("model.backbone=resnet5O", "similar timm names: resnet50"),
+    ("model.pretrained=/no/such/weights.pth", "model.pretrained='/no/such/weights.pth': file not found"),
+    ("train.amp=fp8", "train.amp='fp8': valid values are auto"),
+    ("train.device=tpu", "train.device='tpu'"),
+    ("loss.momentum=2", "loss.momentum=2.0: expected a number in [0.0, 1.0]"),
+])
+def test_bad_value_is_named_with_its_range(override: str, expected: str, tmp_path: Path) -> None:
+    problems = config_problems(load_config(overrides=_valid(tmp_path, override)))
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_all_problems_are_listed_in_one_error(tmp_path: Path) -> None:
+    config = load_config(overrides=_valid(tmp_path, "train.lr=-1", "train.num_instances=0", "model.backbone=x_y"))
+    with pytest.raises(ValueError) as error:
+        validate_config(config)
+    assert all(key in str(error.value) for key in ("train.lr=", "train.num_instances=", "model.backbone="))
+
+
+def test_missing_data_root_is_named(tmp_path: Path) -> None:
+    config = load_config(overrides=_valid(tmp_path, "data.dataset=market1501", f"data.root={tmp_path / 'nope'}"))
+    assert any(p.startswith(f"data.root='{tmp_path / 'nope'}'") for p in config_problems(config))

@@ -1,0 +1,218 @@
+"""Every row of issue 11's table of failures, through ``unreid train`` as a user runs it.
+
+Each case asserts the exit code, that the command ends with one error line naming the
+config key or the file, and that finished work is intact.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tiny_run import copy_run, error_lines, tiny_args
+from unreid.cli.main import main
+from unreid.engine.run_log import read_metrics
+
+
+def _snapshot(run: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(run.iterdir()) if p.is_file()}
+
+
+def test_new_run_into_finished_run_refuses_and_keeps_it(finished_run: Path, synthetic_root: Path, tmp_path: Path,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    before = _snapshot(run)
+    assert main(tiny_args(run, synthetic_root)) == 2
+    [line] = error_lines(caplog)
+    assert str(run) in line and "--resume" in line and "--overwrite" in line
+    assert _snapshot(run) == before  # model.pth, metrics.jsonl (2 lines) untouched
+    assert len(read_metrics(run)) == 2
+
+
+def test_overwrite_replaces_the_run(finished_run: Path, synthetic_root: Path, tmp_path: Path) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    (run / "notes.txt").write_text("mine")
+    assert main(tiny_args(run, synthetic_root, train__epochs=1, train__eval_every=0) + ["--overwrite"]) == 0
+    assert [r["epoch"] for r in read_metrics(run)] == [0]
+    assert (run / "notes.txt").read_text() == "mine"  # only the run's own files are replaced
+
+
+def test_resume_with_mistyped_output_dir_refuses(synthetic_root: Path, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    typo = tmp_path / "rnu"
+    assert main(tiny_args(typo, synthetic_root) + ["--resume"]) == 2
+    [line] = error_lines(caplog)
+    assert str(typo / "last.pth") in line and "--resume auto" in line
+    assert not typo.exists()
+
+
+def test_two_runs_into_one_folder_lock(finished_run: Path, synthetic_root: Path, tmp_path: Path,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    (run / "run.lock").write_text(f"{os.getppid()} {os.uname().nodename}\n")  # a live process holds it
+    before = _snapshot(run)
+    assert main(tiny_args(run, synthetic_root, train__epochs=3) + ["--resume"]) == 2
+    [line] = error_lines(caplog)
+    assert str(run / "run.lock") in line and str(os.getppid()) in line
+    assert _snapshot(run) == before
+
+
+def test_resume_with_other_backbone_and_size_names_every_key(finished_run: Path, synthetic_root: Path, tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    before = _snapshot(run)
+    args = tiny_args(run, synthetic_root, model__backbone="resnet18", data__height=64, train__epochs=3)
+    assert main(args + ["--resume"]) == 2
+    [line] = error_lines(caplog)
+    assert "model.backbone: 'resnet10t' -> 'resnet18'" in line and "data.height: 32 -> 64" in line
+    assert _snapshot(run) == before  # config.yaml not overwritten
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"train__lr": -1}, "train.lr=-1"),
+    ({"train__lr": 100}, "train.lr=100"),
+    ({"train__num_instances": 0}, "train.num_instances=0"),
+    ({"model__backbone": "not_a_model"}, "model.backbone='not_a_model'"),
+    ({"cluster__eps": 5}, "cluster.eps=5"),
+])
+def test_bad_settings_refused_before_any_work(change: dict[str, object], key: str, synthetic_root: Path,
+                                              tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    start = time.perf_counter()
+    assert main(tiny_args(tmp_path / "run", synthetic_root, **change)) == 2
+    [line] = error_lines(caplog)
+    assert key in line and ("expected" in line or "timm" in line)
+    assert not (tmp_path / "run").exists()  # nothing written, nothing decoded
+    assert time.perf_counter() - start < 5
+
+
+def test_one_camera_with_generator_refused_before_decoding(synthetic_root: Path, tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    args = tiny_args(tmp_path / "run", synthetic_root / "bounding_box_train", data__dataset="folder",
+                     data__folder_pattern=r"(?P<pid>\d+)_", generator__enabled=True)
+    assert main(args) == 2
+    [line] = error_lines(caplog)
+    assert "generator.enabled" in line and "2 training cameras" in line
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("eps, min_samples", [(0.0001, 6)])
+def test_dbscan_without_clusters_ends_with_one_line(eps: float, min_samples: int, synthetic_root: Path,
+                                                    tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    run = tmp_path / "run"
+    args = tiny_args(run, synthetic_root, cluster__eps=eps, cluster__min_samples=min_samples, train__eval_every=0)
+    assert main(args) == 3
+    [line] = error_lines(caplog)
+    assert "DBSCAN found" in line and "cluster.eps" in line and "resume with --resume" in line
+    assert not (run / "last.pth").exists() and not (run / "run.lock").exists()
+
+
+def _bad_image_folder(synthetic_root: Path, target: Path) -> list[Path]:
+    target.mkdir()
+    for path in sorted((synthetic_root / "bounding_box_train").glob("*.jpg"))[:40]:
+        (target / path.name).write_bytes(path.read_bytes())
+    good = sorted(target.glob("*.jpg"))
+    bad = [target / "0999_c1s1_000001_00.jpg", target / "0999_c2s1_000002_00.jpg", target / "0999_c3s1_000003_00.jpg"]
+    bad[0].write_bytes(b"")  # zero bytes
+    bad[1].write_bytes(good[0].read_bytes()[:200])  # truncated
+    bad[2].write_text("not an image")
+    return bad
+
+
+def test_bad_files_are_skipped_listed_and_training_runs_without_evaluation(
+    synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = _bad_image_folder(synthetic_root, tmp_path / "crops")
+    run = tmp_path / "run"
+    args = tiny_args(run, tmp_path / "crops", data__dataset="folder", train__epochs=1,
+                     data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
+    assert main(args) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "unreadable" in r.getMessage()]
+    assert any(all(str(p) in w for p in bad) and w.startswith("skipped 3 unreadable") for w in warnings)
+    listed = (run / "bad_files.txt").read_text().splitlines()
+    assert sorted(line.split("\t")[1] for line in listed) == sorted(str(p) for p in bad)
+    assert (run / "model.pth").is_file() and json.loads((run / "results.json").read_text())["after"] == {}
+    assert "mAP" not in read_metrics(run)[0]
+
+
+def test_bad_files_error_policy_names_every_file(synthetic_root: Path, tmp_path: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    bad = _bad_image_folder(synthetic_root, tmp_path / "crops")
+    args = tiny_args(tmp_path / "run", tmp_path / "crops", data__dataset="folder", data__bad_files="error",
+                     data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
+    assert main(args) == 2
+    [line] = error_lines(caplog)
+    assert all(str(p) in line for p in bad) and "3 unreadable" in line and "data.bad_files=skip" in line
+
+
+def _stop_in_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int, action: object) -> None:
+    import unreid.engine.unsupervised_trainer as trainer
+
+    real = trainer.train_one_epoch
+    calls = {"n": 0}
+
+    def fake(**kwargs: object) -> dict[str, float]:
+        if calls["n"] == epoch:
+            action()  # type: ignore[operator]
+        calls["n"] += 1
+        return real(**kwargs)
+
+    monkeypatch.setattr(trainer, "train_one_epoch", fake)
+
+
+def _raise_ctrl_c() -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("action, name", [
+    (_raise_ctrl_c, "SIGINT"), (lambda: os.kill(os.getpid(), signal.SIGTERM), "SIGTERM"),
+])
+def test_interrupt_during_training_keeps_last_epoch(action: object, name: str, monkeypatch: pytest.MonkeyPatch,
+                                                    synthetic_root: Path, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    _stop_in_epoch(monkeypatch, 1, action)
+    run = tmp_path / "run"
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 130
+    [line] = error_lines(caplog)
+    assert f"interrupted ({name})" in line and "epoch 0 finished" in line and line.endswith("resume with --resume")
+    assert "\n" not in line and not (run / "run.lock").exists()
+    assert torch.load(run / "last.pth", weights_only=False)["epoch"] == 0
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(signal.getsignal(signal.SIGTERM))
+
+
+def test_disk_full_names_the_cause_and_leaves_no_temp_file(monkeypatch: pytest.MonkeyPatch, synthetic_root: Path,
+                                                          tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import unreid.engine.checkpoint as checkpoint
+
+    def full(obj: object, handle: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(checkpoint.torch, "save", full)
+    run = tmp_path / "run"
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
+    [line] = error_lines(caplog)
+    assert "No space left on device" in line and "resume with --resume" in line
+    assert not list(run.glob(".*.pth.*")) and not (run / "last.pth").exists()
+
+
+def test_orphan_temp_file_is_removed_on_resume(finished_run: Path, synthetic_root: Path, tmp_path: Path) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    orphan = run / ".last.pth.k3j9x2"
+    orphan.write_bytes(b"\0" * 1000)
+    assert main(tiny_args(run, synthetic_root) + ["--resume"]) == 0  # nothing left to train: just the report
+    assert not orphan.exists()
+
+
+def test_unknown_key_and_yaml_error_stay_clear(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train: [1, 2\n")
+    assert main(["train", "--config", str(bad)]) == 2
+    assert main(["train", "--set", "train.epoch=3"]) == 2
+    lines = error_lines(caplog)
+    assert str(bad) in lines[0] and "train.epoch" in lines[1]

@@ -1,0 +1,117 @@
+"""``kill -9`` at random moments, then ``--resume``: no finished epoch is lost and the metrics
+equal those of an uninterrupted run, bit for bit (same seed, one CPU thread).
+
+Runs are forked children of the test process (no interpreter start-up per run), each
+calling ``unreid train`` as a user would, with its stderr in a log file.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import pytest
+import torch
+from tiny_run import tiny_args
+
+import unreid.cli.pipeline  # noqa: F401 - imported once here; the forked runs inherit it
+from unreid.cli.main import main
+from unreid.engine.run_log import read_metrics
+
+matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402, F401 - the per-epoch plots' import, also inherited
+
+KILLS = 10
+
+
+def _train(args: list[str], log: str) -> None:
+    sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the child's whole life
+    os.dup2(sys.stderr.fileno(), 2)
+    root = logging.getLogger()
+    for handler in list(root.handlers):  # the parent's pytest handlers; main() installs its own
+        root.removeHandler(handler)
+    sys.exit(main(args))
+
+
+def _start(args: list[str], log: Path) -> multiprocessing.process.BaseProcess:
+    process = multiprocessing.get_context("fork").Process(target=_train, args=(args, str(log)))
+    process.start()
+    return process
+
+
+def _comparable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if not k.startswith("time_")} for row in rows]
+
+
+def _last_line(log: Path) -> str:
+    lines = log.read_text(errors="replace").splitlines() if log.is_file() else []
+    return lines[-1][:90] if lines else "(start-up)"
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(synthetic_root: Path, tmp_path: Path) -> None:
+    settings = {"train__epochs": 3, "train__eval_every": 2, "train__iterations": 3}
+    start = time.perf_counter()
+    reference = _start(tiny_args(tmp_path / "reference", synthetic_root, **settings), tmp_path / "reference.log")
+    reference.join(300)
+    duration = time.perf_counter() - start
+    assert reference.exitcode == 0, (tmp_path / "reference.log").read_text()[-3000:]
+
+    run, log = tmp_path / "killed", tmp_path / "killed.log"
+    args = tiny_args(run, synthetic_root, **settings) + ["--resume", "auto"]
+    rng = random.Random(11)
+    moments: list[str] = []
+    while True:
+        process = _start(args, log)
+        if len(moments) < KILLS:
+            process.join(rng.uniform(0.05, 0.6) * duration)
+            if process.is_alive():
+                moments.append(_last_line(log))
+                os.kill(process.pid, signal.SIGKILL)
+                process.join()
+                epochs_done = [r["epoch"] for r in read_metrics(run)]
+                assert epochs_done == list(range(len(epochs_done)))  # never a gap or a repeated epoch
+                continue
+        else:
+            process.join(300)
+        assert process.exitcode == 0, log.read_text()[-3000:]
+        if len(moments) >= KILLS:
+            break
+        # finished before enough kills: start over in a new folder, keep counting kills
+        run = tmp_path / f"killed{len(moments)}"
+        args = tiny_args(run, synthetic_root, **settings) + ["--resume", "auto"]
+    print("killed after:", *moments, sep="\n  ")
+    assert len(moments) >= KILLS
+    assert _comparable(read_metrics(run)) == _comparable(read_metrics(tmp_path / "reference"))
+    ours = torch.load(run / "model.pth", weights_only=False)["model"]
+    theirs = torch.load(tmp_path / "reference" / "model.pth", weights_only=False)["model"]
+    assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+    assert not list(run.glob(".*.pth.*")) and not (run / "run.lock").exists()
+
+
+@pytest.mark.slow
+def test_real_sigint_ends_with_one_line_and_an_intact_checkpoint(synthetic_root: Path, tmp_path: Path) -> None:
+    run, log = tmp_path / "run", tmp_path / "run.log"
+    process = _start(tiny_args(run, synthetic_root, train__epochs=40, train__eval_every=0), log)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(read_metrics(run)) < 2 and process.is_alive():
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGINT)
+    process.join(120)
+    text = log.read_text()
+    assert process.exitcode == 130, text[-3000:]
+    errors = [line for line in text.splitlines() if " ERROR " in line]
+    assert "Traceback" not in text and len(errors) == 1
+    assert "interrupted (SIGINT)" in errors[0] and errors[0].endswith("resume with --resume")
+    rows = read_metrics(run)
+    state = torch.load(run / "last.pth", weights_only=False)  # loads: the write was finished or never begun
+    assert state["epoch"] in (rows[-1]["epoch"], rows[-1]["epoch"] - 1)  # metrics are appended just before it
+    assert not list(run.glob(".*.pth.*")) and not (run / "run.lock").exists()

@@ -1,0 +1,82 @@
+"""The run folder guard and lock, without training anything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from unreid.cli.config import RunConfig, config_to_dict, save_config
+from unreid.cli.run_folder import (
+    LOCK_FILE, ResumeMode, RunLock, check_run_folder, clear_run_files, incompatible_keys, remove_stale_temp_files,
+)
+
+
+def _run_folder(tmp_path: Path, *, checkpoint: bool = True) -> Path:
+    run = tmp_path / "run"
+    save_config(RunConfig(), run / "config.yaml")
+    (run / "metrics.jsonl").write_text('{"epoch": 0}\n')
+    if checkpoint:
+        (run / "last.pth").write_bytes(b"x")
+    return run
+
+
+def test_new_folder_and_new_run_are_allowed(tmp_path: Path) -> None:
+    assert check_run_folder(tmp_path / "new", resume=ResumeMode.NO, overwrite=False, config={}) is False
+    assert check_run_folder(tmp_path / "new", resume=ResumeMode.AUTO, overwrite=False, config={}) is False
+    assert not (tmp_path / "new").exists()
+
+
+def test_existing_run_needs_resume_or_overwrite(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    config = config_to_dict(RunConfig())
+    with pytest.raises(ValueError, match="--resume.*--overwrite"):
+        check_run_folder(run, resume=ResumeMode.NO, overwrite=False, config=config)
+    assert check_run_folder(run, resume=ResumeMode.NO, overwrite=True, config=config) is False
+    assert check_run_folder(run, resume=ResumeMode.REQUIRED, overwrite=False, config=config) is True
+    with pytest.raises(ValueError, match="contradict"):
+        check_run_folder(run, resume=ResumeMode.REQUIRED, overwrite=True, config=config)
+
+
+def test_resume_without_checkpoint(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path, checkpoint=False)
+    config = config_to_dict(RunConfig())
+    with pytest.raises(ValueError, match="no checkpoint .*last.pth.*--resume auto"):
+        check_run_folder(run, resume=ResumeMode.REQUIRED, overwrite=False, config=config)
+    assert check_run_folder(run, resume=ResumeMode.AUTO, overwrite=False, config=config) is False
+
+
+def test_incompatible_keys_are_all_named() -> None:
+    old, new = RunConfig(), RunConfig()
+    new.model.backbone, new.data.width, new.data.dataset, new.train.epochs = "resnet18", 64, "msmt17", 3
+    changed = incompatible_keys(config_to_dict(old), config_to_dict(new))
+    assert changed == ["data.dataset: 'market1501' -> 'msmt17'", "data.width: 128 -> 64",
+                       "model.backbone: 'resnet50' -> 'resnet18'"]  # train.epochs may change on resume
+
+
+def test_overwrite_clears_only_run_files_and_temp_files_are_removed(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    (run / "mine.txt").write_text("keep")
+    (run / ".last.pth.abc").write_bytes(b"half")
+    (run / ".model.pth.x1").write_bytes(b"half")
+    assert remove_stale_temp_files(run) == [".last.pth.abc", ".model.pth.x1"]
+    assert sorted(clear_run_files(run)) == ["config.yaml", "last.pth", "metrics.jsonl"]
+    assert sorted(p.name for p in run.iterdir()) == ["mine.txt"]
+
+
+def test_lock_is_exclusive_released_and_stale_locks_are_replaced(tmp_path: Path) -> None:
+    with RunLock(tmp_path):
+        assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())
+        with pytest.raises(ValueError, match=f"{LOCK_FILE}.*process {os.getpid()}"):
+            RunLock(tmp_path).__enter__()
+    assert not (tmp_path / LOCK_FILE).exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / LOCK_FILE).write_text(f"{dead.stdout.strip()} {os.uname().nodename}\n")
+    with RunLock(tmp_path):  # the process that wrote it is gone
+        assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())
+    (tmp_path / LOCK_FILE).write_text(f"{os.getppid()} {os.uname().nodename}\n")
+    with pytest.raises(ValueError, match=f"process {os.getppid()}"):
+        RunLock(tmp_path).__enter__()

@@ -1,0 +1,68 @@
+"""A run that cannot go on stops with a message naming the setting, and saves nothing bad."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from unreid.clustering.jaccard_dense import DENSE_BYTES_PER_PAIR, jaccard_distance_dense
+from unreid.clustering.memory_budget import require_memory
+from unreid.data.records import Record
+from unreid.engine.training_failure import TrainingFailure
+from unreid.engine.unsupervised_trainer import ClusteringOptions, OptimOptions, RuntimeOptions, train_unsupervised
+from unreid.evaluation.reranking import RERANK_BYTES_PER_PAIR, k_reciprocal_rerank
+from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+from unreid.models.embedding_model import build_embedding_model
+
+
+def _colour_blobs(colours: int = 4, per_colour: int = 6) -> tuple[torch.Tensor, list[Record]]:
+    gen = torch.Generator().manual_seed(0)
+    base = torch.randint(0, 256, (colours, 3, 1, 1), generator=gen)
+    noise = torch.randint(-12, 13, (colours, per_colour, 3, 32, 16), generator=gen)
+    pixels = (base[:, None] + noise).clamp(0, 255).to(torch.uint8).flatten(0, 1)  # [C * n, 3, 32, 16]
+    records = [Record(Path(f"{c}_{i}.jpg"), c, i % 2) for c in range(colours) for i in range(per_colour)]
+    return pixels, records
+
+
+def test_nan_loss_names_the_learning_rate_and_saves_no_checkpoint(tmp_path: Path) -> None:
+    pixels, records = _colour_blobs()
+    with pytest.raises(TrainingFailure, match=r"epoch 0: the loss is not finite .*lower train.lr \(now 1e\+30\)"):
+        train_unsupervised(
+            model=build_embedding_model(backbone="resnet10t"), train_pixels=pixels, train_records=records,
+            run_dir=tmp_path, loss_fn=MultiLevelContrastiveLoss(),
+            clustering=ClusteringOptions(k1=6, k2=2, eps=0.6, min_samples=2),
+            optim=OptimOptions(epochs=2, iterations=3, num_identities=2, num_instances=4, lr=1e30),
+            runtime=RuntimeOptions(progress=False, extract_batch_size=32),
+        )
+    assert not (tmp_path / "last.pth").exists() and not (tmp_path / "model.pth").exists()
+    assert not (tmp_path / "metrics.jsonl").exists()
+
+
+def test_memory_check_is_closed_form() -> None:
+    require_memory(needed=100, device=torch.device("cpu"), what="x", fix="y", available=100)
+    with pytest.raises(ValueError, match=r"x needs about 2.0 GB but only 1.0 GB is free on cpu; y"):
+        require_memory(needed=2 * 10**9, device=torch.device("cpu"), what="x", fix="y", available=10**9)
+
+
+def test_dense_jaccard_and_reranking_refuse_before_allocating(monkeypatch: pytest.MonkeyPatch) -> None:
+    import unreid.clustering.memory_budget as budget
+
+    n = 100
+    monkeypatch.setattr(budget, "available_bytes", lambda device: DENSE_BYTES_PER_PAIR * n * n - 1)
+    with pytest.raises(ValueError, match="dense Jaccard distance of 100 images.*cluster.method=sparse"):
+        jaccard_distance_dense(torch.randn(n, 8), k1=5, k2=2)
+    monkeypatch.setattr(budget, "available_bytes", lambda device: RERANK_BYTES_PER_PAIR * n * n - 1)
+    d = torch.rand(60, 40)
+    with pytest.raises(ValueError, match="re-ranking of 100 query and gallery images.*eval.rerank=false"):
+        k_reciprocal_rerank(q_g=d, q_q=torch.rand(60, 60), g_g=torch.rand(40, 40), k1=5, k2=2, lambda_value=0.3)
+    monkeypatch.setattr(budget, "available_bytes", lambda device: DENSE_BYTES_PER_PAIR * n * n)
+    assert jaccard_distance_dense(torch.randn(n, 8), k1=5, k2=2).shape == (n, n)
+
+
+def test_free_memory_is_known_on_this_machine() -> None:
+    from unreid.clustering.memory_budget import available_bytes
+
+    free = available_bytes(torch.device("cpu"))
+    assert free is None or free > 0
