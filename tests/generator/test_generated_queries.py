@@ -51,9 +51,9 @@ class _Recording(ClusterMemory):
         self.centroid_rows: list[int] = []
 
     @torch.no_grad()
-    def update_centroids(self, features: Tensor, labels: Tensor) -> None:
+    def update_centroids(self, features: Tensor, labels: Tensor, *, max_occurrences: int | None = None) -> None:
         self.centroid_rows.append(features.shape[0])
-        super().update_centroids(features, labels)
+        super().update_centroids(features, labels, max_occurrences=max_occurrences)
 
 
 class _Embed(nn.Module):
