@@ -65,6 +65,8 @@ _RANGES: dict[str, tuple[Check, str]] = {
     "loss.momentum": _float_in(0.0, 1.0),
     "loss.instance_momentum": _float_in(0.0, 1.0),
     "generator.per_image": _int_at_least(0),
+    "generator.batch_fraction": _float_in(0.0, 1.0, high_open=True),
+    "generator.start_epoch": _int_at_least(0),
     "train.epochs": _int_at_least(0),  # 0: evaluate the initial model only
     "train.iterations": _int_at_least(1),
     "train.num_identities": _int_at_least(1),
@@ -85,6 +87,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "data.bad_files": BAD_FILE_CHOICES,
     "cluster.method": JACCARD_METHODS,
     "train.amp": AMP_CHOICES,
+    "generator.kind": ("none", "color", "learned"),
 }
 
 
@@ -168,7 +171,7 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
     """
     problems = []
     cameras = split.num_train_cameras
-    if config.generator.enabled and cameras < 2:
+    if config.generator.enabled and config.generator.kind != "none" and cameras < 2:
         problems.append(
             f"generator.enabled=True: the camera-style generator needs at least 2 training cameras, but "
             f"data.root={config.data.root!r} has {cameras}; set generator.enabled=false or fix the cam group "
