@@ -6,7 +6,9 @@ import argparse
 import logging
 import sys
 
-from unreid.cli import cluster_lab_command, demo_command, evaluate_command, train_command, weights_command
+from unreid.cli import (
+    cluster_lab_command, demo_command, evaluate_command, generator_command, train_command, weights_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (demo_command, train_command, evaluate_command, weights_command, cluster_lab_command):
+    for command in (demo_command, train_command, evaluate_command, weights_command, generator_command,
+                    cluster_lab_command):
         command.register(sub)
     return parser
 
