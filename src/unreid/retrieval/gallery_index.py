@@ -125,14 +125,12 @@ class GalleryIndex:
         kind: an :class:`IndexKind` or its name.
         options: IVF / HNSW parameters.
         fingerprint: the model fingerprint the features came from (checked at search time).
-        use_faiss: shorthand for ``kind="exact"`` (``True``) or ``kind="torch"`` (``False``)
-            when ``kind`` is not given.
     """
 
     def __init__(
         self, features: Tensor | np.ndarray, *, records: Sequence[Record] | None = None,
-        ids: Sequence[str] | None = None, kind: IndexKind | str | None = None,
-        options: IndexOptions | None = None, fingerprint: str | None = None, use_faiss: bool = False,
+        ids: Sequence[str] | None = None, kind: IndexKind | str = IndexKind.AUTO,
+        options: IndexOptions | None = None, fingerprint: str | None = None,
     ) -> None:
         features = torch.as_tensor(features)
         if features.dim() != 2:
@@ -147,8 +145,7 @@ class GalleryIndex:
         self.ids = list(ids) if ids is not None else None
         self.fingerprint = fingerprint
         self.options = options or IndexOptions()
-        requested = IndexKind.parse(kind) if kind is not None else (IndexKind.EXACT if use_faiss else IndexKind.TORCH)
-        self.kind = resolve_kind(requested, size=len(self), have_faiss=faiss_available())
+        self.kind = resolve_kind(IndexKind.parse(kind), size=len(self), have_faiss=faiss_available())
         self._faiss_index: Any = None
         if self.kind is not IndexKind.TORCH:
             self._faiss_index = build_faiss_index(
