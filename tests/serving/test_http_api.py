@@ -72,6 +72,8 @@ def test_gallery_item_as_query_finds_itself(server: SearchServer) -> None:
     status, body = get_json(server, "/api/search?gallery=7&top_k=3")
     assert status == 200 and body["results"][0]["index"] == 7
     assert body["results"][0]["score"] == pytest.approx(1.0, abs=1e-5)
+    assert body["results"][0]["match"] is True  # 0002_c2... : gallery row 7 is person 2
+    assert all(hit["match"] == (hit["person_id"] == 2) for hit in body["results"])
 
 
 def test_gallery_images_by_number_only(server: SearchServer,

@@ -97,6 +97,7 @@ def build_faiss_index(features: np.ndarray, *, kind: IndexKind, options: IndexOp
     import faiss
 
     size, dim = features.shape
+    index: Any
     if kind is IndexKind.EXACT:
         index = faiss.IndexFlatIP(dim)
     elif kind is IndexKind.IVF:

@@ -63,7 +63,7 @@ def to_rgb(item: ImageInput) -> Image.Image:
                 opened.load()
                 image = opened.copy()
         except FileNotFoundError as error:
-            raise ValueError(f"{item}: image file not found; check the path") from error
+            raise ValueError(f"{_describe(item)}: image file not found; check the path") from error
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
             raise ValueError(
                 f"{_describe(item)}: not a readable image ({error}); give a JPEG or PNG person crop"
@@ -83,7 +83,7 @@ def load_pixels(item: ImageInput, *, height: int, width: int) -> np.ndarray:
     if rgb.size[0] < 1 or rgb.size[1] < 1:
         raise ValueError(f"{_describe(item)}: empty image")
     if rgb.size != (width, height):
-        rgb = rgb.resize((width, height), Image.BILINEAR)
+        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
     return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1))  # [H, W, 3] -> [3, H, W]
 
 

@@ -34,7 +34,7 @@ def match_colour(query: Record, hit: Record) -> tuple[int, int, int]:
 
 def _thumbnail(path: Path, size: tuple[int, int]) -> Image.Image:
     try:
-        return to_rgb(path).resize(size, Image.BILINEAR)
+        return to_rgb(path).resize(size, Image.Resampling.BILINEAR)
     except ValueError as error:
         logger.warning("search grid: %s; drawing a grey placeholder", error)
         return Image.new("RGB", size, (190, 190, 190))

@@ -90,11 +90,15 @@ class SearchService:
         return self._search(image, top_k=top_k)
 
     def search_gallery_item(self, row: int, *, top_k: int) -> list[dict[str, Any]]:
-        """Ranked hits of gallery crop ``row`` used as the query (its stored embedding)."""
+        """Ranked hits of gallery crop ``row`` used as the query (its stored embedding).
+
+        Each hit has ``match``: ``True`` / ``False`` when both person ids are known, else ``None``.
+        """
         self._check_row(row)
         hits = search_index(self.index, self.index.features[row : row + 1].cpu().numpy(), top_k=top_k,
                             fingerprint=self.index.fingerprint, index_name=self.name)
-        return [_public(h.as_dict()) for h in hits[0]]
+        query = self.index.records[row] if self.index.records else None
+        return [_public(h.as_dict(query)) for h in hits[0]]
 
     def _search(self, image: ImageInput, *, top_k: int) -> list[dict[str, Any]]:
         with self._lock:
