@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from unreid.cli.config import RunConfig
+from unreid.clustering.eps_policy import EpsPolicy
 from unreid.data.records import ReIDSplit
+from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,11 @@ _RANGES: dict[str, tuple[Check, str]] = {
     "loss.inter_weight": _float_in(0.0, 1e6),
     "loss.momentum": _float_in(0.0, 1.0),
     "loss.instance_momentum": _float_in(0.0, 1.0),
+    "loss.ramp_start": _int_at_least(0),
+    "loss.ramp_epochs": _int_at_least(0),
+    "cluster.eps_start": _float_in(0.0, 1.0, low_open=True, high_open=True),
+    "cluster.eps_epochs": _int_at_least(0),
+    "cluster.auto_rho": _float_in(0.0, 1.0, low_open=True),
     "generator.per_image": _int_at_least(0),
     "train.epochs": _int_at_least(0),  # 0: evaluate the initial model only
     "train.iterations": _int_at_least(1),
@@ -84,6 +91,10 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": DATASETS,
     "data.bad_files": BAD_FILE_CHOICES,
     "cluster.method": JACCARD_METHODS,
+    "cluster.eps_policy": tuple(m.value for m in EpsPolicy),
+    "loss.intra_mode": tuple(m.value for m in ExtremeMode),
+    "loss.inter_mode": tuple(m.value for m in ExtremeMode),
+    "loss.positive_pool": tuple(m.value for m in PositivePool),
     "train.amp": AMP_CHOICES,
 }
 
