@@ -191,5 +191,24 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"data.root={config.data.root!r}: {n} training image(s), too few for cluster.min_samples="
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
+    unusable = _missing_or_empty(split)
+    if unusable and config.data.bad_files == "error":
+        shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")
+        problems.append(f"data.bad_files='error': {len(unusable)} image file(s) are missing or empty: {shown}; "
+                        "delete them or set data.bad_files=skip")
+    elif unusable:
+        logger.warning("%d image file(s) are missing or empty and will be skipped (data.bad_files=skip)", len(unusable))
     if problems:
         raise ValueError("invalid configuration for this data set: " + "; ".join(problems))
+
+
+def _missing_or_empty(split: ReIDSplit) -> list[Path]:
+    """Files of the split that do not exist or hold zero bytes (one ``stat`` each, no decoding)."""
+    unusable = []
+    for record in [*split.train, *split.query, *split.gallery]:
+        try:
+            if record.path.stat().st_size == 0:
+                unusable.append(record.path)
+        except OSError:
+            unusable.append(record.path)
+    return unusable
