@@ -80,8 +80,13 @@ class LossConfig:
 
 @dataclass
 class GeneratorConfig:
-    enabled: bool = True
-    per_image: int = 1
+    enabled: bool = True  # false = no generated images whatever the kind
+    kind: str = "color"  # none | color (per-camera colour transform, fitted in-process) | learned (needs generated_dir)
+    per_image: int = 1  # color, fitted in-process: target cameras per image
+    generated_dir: str = ""  # a folder written by `unreid generator render` (any kind); set by `unreid train --generated`
+    batch_fraction: float = 0.25  # share of every batch given to generated images (queries only)
+    levels: str = "centroid,intra,inter"  # loss levels whose queries include generated images
+    start_epoch: int = 0  # first epoch with generated images
 
 
 @dataclass

@@ -23,7 +23,7 @@ from unreid.cli.run_folder import ResumeMode, RunLock, check_run_folder, clear_r
 from unreid.clustering import JaccardMethod
 from unreid.clustering.eps_policy import EpsPolicy
 from unreid.data.image_bank import BadFilePolicy, ImageBank
-from unreid.data.records import ReIDSplit
+from unreid.data.records import Record, ReIDSplit
 from unreid.engine.distributed import DistributedContext, init_from_env
 from unreid.engine.evaluate import evaluate_model
 from unreid.engine.unsupervised_trainer import (
@@ -32,6 +32,8 @@ from unreid.engine.unsupervised_trainer import (
 from unreid.evaluation import save_ranked_list_grid
 from unreid.generator.camera_style import CameraStyleGenerator
 from unreid.generator.enhancement_set import EnhancementSet, generate_enhancement_set
+from unreid.generator.generated_queries import GeneratedImageOptions, parse_levels
+from unreid.generator.manifest import load_enhancement_set
 from unreid.generator.style_grid import save_style_grid
 from unreid.losses.level_ramp import LevelRamp
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
@@ -209,18 +211,8 @@ def _run(
     before = evaluate(model, run_dir / "ranked_lists_before.png") if ctx.is_main else {}
     if ctx.is_main and can_evaluate:
         logger.info("before training: %s", _fmt(before))
-    enhancement: EnhancementSet | None = None
-    if config.generator.enabled:
-        generator = CameraStyleGenerator(num_cameras=max(r.camera_id for r in split.train) + 1)
-        generator.fit(train_bank.pixels, train_bank.camera_ids)
-        enhancement = generate_enhancement_set(
-            generator=generator, pixels=train_bank.pixels, records=split.train,
-            per_image=config.generator.per_image, seed=config.train.seed,
-        )
-        if ctx.is_main:
-            torch.save(generator.state_dict(), run_dir / "camera_style_generator.pth")
-            save_style_grid(path=run_dir / "generated_examples.png", real=train_bank.pixels,
-                            enhancement=enhancement, num_examples=8)
+    enhancement = build_enhancement_set(config, split.train, train_bank, run_dir=run_dir, is_main=ctx.is_main,
+                                        progress=progress)
     c, l, t = config.cluster, config.loss, config.train
     try:
         method = JaccardMethod(c.method)
@@ -248,7 +240,7 @@ def _run(
         runtime=RuntimeOptions(amp_dtype=amp, channels_last=t.channels_last, compile=t.compile, progress=progress,
                                eval_every=t.eval_every, extract_batch_size=config.eval.batch_size, seed=t.seed,
                                save_features=t.save_features),
-        enhancement=enhancement, evaluate=evaluate if can_evaluate else None, model_spec=model_spec(config),
+        enhancement=enhancement, generated=generated_image_options(config), evaluate=evaluate if can_evaluate else None, model_spec=model_spec(config),
         resume=resume, dist_ctx=ctx,
     )
     wall = time.perf_counter() - start
@@ -272,6 +264,48 @@ def _report_bad_files(run_dir: Path, banks: dict[str, ImageBank], *, write: bool
         lines = "".join(f"{name}\t{path}\t{reason}\n" for name, path, reason in bad)
         (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8")
         logger.warning("%d unreadable image(s) skipped; the list is in %s", len(bad), run_dir / "bad_files.txt")
+
+
+GENERATOR_KINDS = ("none", "color", "learned")
+
+
+def generated_image_options(config: RunConfig) -> GeneratedImageOptions:
+    g = config.generator
+    return GeneratedImageOptions(fraction=g.batch_fraction, levels=parse_levels(g.levels), start_epoch=g.start_epoch)
+
+
+def build_enhancement_set(
+    config: RunConfig, train_records: list[Record], train_bank: ImageBank, *, run_dir: Path, is_main: bool,
+    progress: bool,
+) -> EnhancementSet | None:
+    """The generated images of ``config.generator``: none, the colour baseline fitted here, or a rendered folder."""
+    g = config.generator
+    if g.kind not in GENERATOR_KINDS:
+        raise ValueError(f"generator.kind={g.kind!r}; valid values: {', '.join(GENERATOR_KINDS)}")
+    generated_options = generated_image_options(config)  # validates fraction and levels early
+    if not g.enabled or g.kind == "none":
+        return None
+    if g.generated_dir:
+        enhancement = load_enhancement_set(folder=Path(g.generated_dir), train_records=train_records,
+                                           height=train_bank.height, width=train_bank.width,
+                                           device=train_bank.device, progress=progress)
+    elif g.kind == "learned":
+        raise ValueError("generator.kind=learned needs generator.generated_dir (or `unreid train --generated DIR`): "
+                         "train with `unreid generator train`, then render with `unreid generator render`")
+    else:
+        generator = CameraStyleGenerator(num_cameras=max(r.camera_id for r in train_records) + 1)
+        generator.fit(train_bank.pixels, train_bank.camera_ids)
+        enhancement = generate_enhancement_set(generator=generator, pixels=train_bank.pixels, records=train_records,
+                                               per_image=g.per_image, seed=config.train.seed)
+        if is_main:
+            torch.save(generator.state_dict(), run_dir / "camera_style_generator.pth")
+    if is_main:
+        save_style_grid(path=run_dir / "generated_examples.png", real=train_bank.pixels, enhancement=enhancement,
+                        num_examples=8)
+    logger.info("generated images: %d (%s), %.0f%% of each batch from epoch %d, levels %s",
+                enhancement.pixels.shape[0], g.generated_dir or g.kind, 100 * generated_options.fraction,
+                generated_options.start_epoch, ",".join(generated_options.levels))
+    return enhancement
 
 
 def _fmt(m: dict[str, float]) -> str:

@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the run already in OUTPUT_DIR (its checkpoints, metrics and plots)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--generated", type=Path, default=None, metavar="DIR",
+                        help="train with the images rendered into DIR by `unreid generator render` "
+                             "(same as --set generator.generated_dir=DIR)")
     parser.set_defaults(func=run)
 
 
@@ -30,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     from unreid.cli.pipeline import run_training
     from unreid.cli.run_folder import ResumeMode
 
-    config = load_config(files=args.config, overrides=args.overrides)
+    generated = [f"generator.generated_dir={args.generated}"] if args.generated is not None else []
+    config = load_config(files=args.config, overrides=args.overrides + generated)
     outcome = run_training(config, resume=ResumeMode(args.resume), overwrite=args.overwrite,
                            progress=not args.no_progress)
     if outcome.after:

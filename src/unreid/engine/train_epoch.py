@@ -34,6 +34,9 @@ def train_one_epoch(
     desc: str = "train",
     gather: Callable[[Tensor], Tensor] | None = None,
     level_scale: float = 1.0,
+    mix_generated: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    num_real: int | None = None,
+    generated_loss_fn: MultiLevelContrastiveLoss | None = None,
 ) -> dict[str, float]:
     """Run ``iterations`` P x K batches; returns the mean of each loss level and the total.
 
@@ -47,12 +50,20 @@ def train_one_epoch(
         gather: under DDP, concatenates a tensor over all ranks, so every rank applies
             every rank's memory updates and the memories stay identical.
         level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
+        mix_generated: swaps some real rows of each batch for generated rows (given the
+            batch and its labels); see :class:`unreid.generator.generated_queries.GeneratedBatchMixer`.
+        num_real: rows ``>= num_real`` of ``pixels`` are generated: they are queries only and
+            never update the centroids or instances (default: every row is real).
+        generated_loss_fn: the loss generated queries see (``None``: ``loss_fn``, all levels).
     """
     device = next(model.parameters()).device
     model.train()
     sums: dict[str, Tensor] = {}
     bar = tqdm(sampler.batches(iterations), total=iterations, desc=desc, disable=not progress, leave=False)
+    labels_np = labels.cpu().numpy()  # [N]
     for batch_idx in bar:
+        if mix_generated is not None:
+            batch_idx = mix_generated(np.asarray(batch_idx), labels_np[np.asarray(batch_idx)])
         idx = torch.from_numpy(np.asarray(batch_idx)).to(pixels.device)
         images = train_augment(pixels[idx], generator=generator).to(device, non_blocking=True)  # [B, 3, H, W]
         if channels_last:
@@ -61,16 +72,26 @@ def train_one_epoch(
         with autocast_context(device, amp_dtype):
             queries = model(images)  # [B, D]
         owners = instance_index[idx].to(device)  # [B]
-        terms = loss_fn(queries.float(), targets, memory, level_scale=level_scale, batch_instances=owners)
+        real = idx.to(device) < (num_real if num_real is not None else pixels.shape[0])  # [B]
+        if generated_loss_fn is not None and not bool(real.all()):
+            terms = loss_fn(queries[real].float(), targets[real], memory, level_scale=level_scale,
+                            batch_instances=owners[real])
+            extra = generated_loss_fn(queries[~real].float(), targets[~real], memory, level_scale=level_scale,
+                                      batch_instances=owners[real])
+            share = (~real).float().mean()  # generated share of the batch: per-query weighting as one batch
+            terms.total = (1 - share) * terms.total + share * extra.total
+            terms.levels["generated"] = extra.total.detach()
+        else:
+            terms = loss_fn(queries.float(), targets, memory, level_scale=level_scale, batch_instances=owners)
         optimizer.zero_grad(set_to_none=True)
         terms.total.backward()
         optimizer.step()
         feats = queries.detach().float()  # [B, D]
         if gather is not None:
-            feats, targets, owners = gather(feats), gather(targets), gather(owners)  # [world * B, ...]
+            feats, targets, owners, real = gather(feats), gather(targets), gather(owners), gather(real.long()).bool()  # [world * B, ...]
         # On accelerators a static bound (K per rank) keeps the update free of host-device syncs.
         bound = sampler.k * (feats.shape[0] // idx.numel()) if device.type != "cpu" else None
-        memory.update_centroids(feats, targets, max_occurrences=bound)
+        memory.update_centroids(feats[real], targets[real], max_occurrences=bound)  # generated images never move a centroid
         memory.update_instances(feats, owners)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()

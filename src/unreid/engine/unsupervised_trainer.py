@@ -37,6 +37,7 @@ from unreid.engine.training_failure import TrainingFailure
 from unreid.generator.enhancement_set import EnhancementSet
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.losses.level_ramp import LevelRamp
+from unreid.generator.generated_queries import GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
@@ -145,6 +146,7 @@ def train_unsupervised(
     memory_options: MemoryOptions = MemoryOptions(),
     runtime: RuntimeOptions = RuntimeOptions(),
     enhancement: EnhancementSet | None = None,
+    generated: GeneratedImageOptions = GeneratedImageOptions(),
     evaluate: Evaluator | None = None,
     model_spec: dict[str, Any] | None = None,
     resume: bool = False,
@@ -159,7 +161,9 @@ def train_unsupervised(
         run_dir: checkpoints (``last.pth``, ``model.pth``), ``metrics.jsonl`` and plots go here.
         loss_fn: the multi-level contrastive loss (its switches select the levels).
         level_ramp: the per-epoch scale of the intra and inter levels.
-        enhancement: generated images that join training with their source's pseudo-label.
+        enhancement: generated images that join training with their source's pseudo-label,
+            as extra queries only (never clustered, never written into the memory).
+        generated: the batch share, loss levels and first epoch of the generated images.
         evaluate: called with the model after an epoch (every ``runtime.eval_every``) and
             at the end; returns metrics such as ``{"mAP": ..., "R1": ...}``.
         model_spec: how to rebuild the model (saved in checkpoints for ``unreid evaluate``).
@@ -179,6 +183,7 @@ def train_unsupervised(
         source = enhancement.source_index.to(device)  # [M]
     else:
         pixels, source = train_pixels, torch.empty(0, dtype=torch.long, device=device)
+    generated_loss = generated_query_loss(loss_fn, generated.levels) if enhancement is not None else None
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, **({"fused": True} if device.type == "cuda" else {}))
@@ -204,8 +209,7 @@ def train_unsupervised(
     elif ctx.is_main and (run_dir / "metrics.jsonl").exists():
         (run_dir / "metrics.jsonl").unlink()
 
-    generated_records = enhancement.records if enhancement is not None else []
-    all_cameras = np.array([r.camera_id for r in [*train_records, *generated_records]])  # [N + M] (target camera)
+    real_cameras = np.array([r.camera_id for r in train_records])  # [N]: the sampler draws real images only
     plotter = BackgroundPlotter(run_dir) if ctx.is_main else None
     aug_gen = torch.Generator(device=pixels.device)
     for epoch in range(start_epoch, optim.epochs):
@@ -249,10 +253,14 @@ def train_unsupervised(
             torch.full((source.numel(),), -1, dtype=torch.long, device=device),
         ])  # [N + M]
         sampler = PKSampler(
-            all_labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
+            labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
             seed=runtime.seed * 1009 + epoch * 7919 + ctx.rank,
-            cameras=all_cameras if optim.camera_aware else None,
+            cameras=real_cameras if optim.camera_aware else None,
         )
+        mixer = None
+        if source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:
+            mixer = GeneratedBatchMixer(source_labels=labels[source].cpu().numpy(), num_real=n_real,
+                                        fraction=generated.fraction, seed=runtime.seed * 1013 + epoch * 31 + ctx.rank)
         t0 = time.perf_counter()
         losses = train_one_epoch(
             model=train_model, optimizer=optimizer, loss_fn=loss_fn, memory=memory, pixels=pixels,
@@ -261,6 +269,7 @@ def train_unsupervised(
             progress=runtime.progress and ctx.is_main, desc=f"epoch {epoch} train",
             gather=(lambda t: all_gather_cat(t, ctx)) if ctx.enabled else None,
             level_scale=level_ramp.scale(epoch),
+            mix_generated=mixer, num_real=n_real, generated_loss_fn=generated_loss,
         )
         times["train"] = time.perf_counter() - t0
         finite_weights = all(bool(torch.isfinite(p).all()) for p in model.parameters())

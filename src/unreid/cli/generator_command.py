@@ -1,0 +1,156 @@
+"""``unreid generator train|render``: the learned camera-style generator.
+
+``train`` fits the StarGAN-style generator of :mod:`unreid.generator.stargan` on the
+configured data set's training images and camera ids (no identity labels), writing a
+sample grid every ``--sample-every`` steps and a resumable checkpoint every
+``--checkpoint-every``. ``render`` writes every training image in every other camera
+(or ``--per-image`` of them) with the learned generator or the colour baseline, plus
+the manifest that ``unreid train --generated DIR`` reads::
+
+    unreid generator train --config configs/market1501.yaml --out runs/gen
+    unreid generator render --config configs/market1501.yaml --checkpoint runs/gen/generator.pth --out runs/gen/images
+    unreid train --config configs/market1501.yaml --generated runs/gen/images
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import math
+import time
+from pathlib import Path
+
+import torch
+
+from unreid.cli.config import load_config
+from unreid.cli.train_command import add_config_arguments
+from unreid.data.records import ReIDSplit
+
+logger = logging.getLogger(__name__)
+
+LAST_CHECKPOINT = "generator_last.pth"
+FINAL_CHECKPOINT = "generator.pth"
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("generator", help="train the camera-style generator, render generated images")
+    actions = parser.add_subparsers(dest="generator_command", required=True)
+
+    train = actions.add_parser("train", help="train the camera-conditioned generator from camera ids alone")
+    add_config_arguments(train)
+    train.add_argument("--out", type=Path, required=True, help="folder for checkpoints and sample grids")
+    train.add_argument("--steps", type=int, default=20_000)
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--height", type=int, default=128, help="working height (images are resized)")
+    train.add_argument("--width", type=int, default=64)
+    train.add_argument("--channels", type=int, default=64, help="generator and discriminator width")
+    train.add_argument("--residual", type=int, default=6, help="residual blocks of the generator")
+    train.add_argument("--lr", type=float, default=1e-4)
+    train.add_argument("--lambda-cls", type=float, default=1.0)
+    train.add_argument("--lambda-cycle", type=float, default=10.0)
+    train.add_argument("--lambda-identity", type=float, default=5.0)
+    train.add_argument("--sample-every", type=int, default=1000, help="sample grid every N steps (0: never)")
+    train.add_argument("--checkpoint-every", type=int, default=1000, help="checkpoint every N steps")
+    train.add_argument("--resume", action="store_true", help=f"continue from OUT/{LAST_CHECKPOINT}")
+    train.add_argument("--no-progress", action="store_true")
+    train.set_defaults(func=run_train)
+
+    render = actions.add_parser("render", help="render training images into other cameras, with a manifest")
+    add_config_arguments(render)
+    render.add_argument("--out", type=Path, required=True, help="folder for the JPEGs and manifest.csv/json")
+    render.add_argument("--kind", choices=("learned", "color"), default="learned")
+    render.add_argument("--checkpoint", type=Path, default=None, help="generator.pth of `generator train` (learned)")
+    render.add_argument("--per-image", type=int, default=0, help="target cameras per image (0: every other camera)")
+    render.add_argument("--height", type=int, default=0, help="render size (default: the generator's, 128x64 for color)")
+    render.add_argument("--width", type=int, default=0)
+    render.add_argument("--batch-size", type=int, default=64)
+    render.add_argument("--no-progress", action="store_true")
+    render.set_defaults(func=run_render)
+
+
+def _train_images(args: argparse.Namespace, height: int, width: int) -> tuple[ReIDSplit, torch.Tensor, torch.Tensor, torch.device]:
+    from unreid.cli.pipeline import load_split, resolve_device
+    from unreid.data.image_bank import ImageBank
+
+    config = load_config(files=args.config, overrides=args.overrides)
+    device = resolve_device(config.train.device)
+    if config.train.threads > 0:
+        torch.set_num_threads(config.train.threads)
+    split = load_split(config)
+    if config.data.max_train_images > 0:
+        split = dataclasses.replace(split, train=split.train[: config.data.max_train_images])
+    bank = ImageBank(split.train, height=height, width=width, device=device, progress=not args.no_progress)
+    return split, bank.pixels, bank.camera_ids, device
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from unreid.generator.learned_style import LearnedCameraStyle, checkpoint_payload
+    from unreid.generator.stargan_training import StarGANOptions, StarGANTrainer, train_stargan
+    from unreid.generator.style_grid import save_camera_grid
+
+    if args.height % 16 or args.width % 16:
+        raise ValueError(f"--height {args.height} --width {args.width}: both must be multiples of 16")
+    _, pixels, cameras, device = _train_images(args, args.height, args.width)
+    num_cameras = int(cameras.max()) + 1
+    options = StarGANOptions(channels=args.channels, num_residual=args.residual, disc_channels=args.channels,
+                             lambda_cls=args.lambda_cls, lambda_cycle=args.lambda_cycle,
+                             lambda_identity=args.lambda_identity, lr=args.lr, batch_size=args.batch_size)
+    trainer = StarGANTrainer(num_cameras=num_cameras, options=options, device=device)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    if args.resume and (out / LAST_CHECKPOINT).is_file():
+        trainer.load_state_dict(torch.load(out / LAST_CHECKPOINT, map_location=device, weights_only=False))
+        logger.info("resumed generator training at step %d", trainer.steps_done)
+    grid_rows = torch.linspace(0, pixels.shape[0] - 1, 6).long()  # the same sources in every grid
+
+    def save(path: Path) -> None:
+        payload = checkpoint_payload(trainer_state=trainer.state_dict(), height=args.height, width=args.width)
+        torch.save(payload, path.with_suffix(".tmp"))
+        path.with_suffix(".tmp").replace(path)
+
+    def on_every(t: StarGANTrainer) -> None:
+        if args.sample_every > 0 and t.steps_done % args.sample_every == 0:
+            save_camera_grid(path=out / "samples" / f"step_{t.steps_done:07d}.png",
+                             renderer=LearnedCameraStyle(translator=t.generator, height=args.height, width=args.width),
+                             pixels=pixels[grid_rows.to(pixels.device)], cameras=cameras[grid_rows.to(cameras.device)])
+        if args.checkpoint_every > 0 and t.steps_done % args.checkpoint_every == 0:
+            save(out / LAST_CHECKPOINT)
+
+    started = time.perf_counter()
+    every = math.gcd(max(args.sample_every, 0), max(args.checkpoint_every, 0))  # 0 when both are off
+    train_stargan(trainer=trainer, pixels=pixels, cameras=cameras, steps=args.steps, progress=not args.no_progress,
+                  every=every, on_every=on_every)
+    save(out / LAST_CHECKPOINT)
+    save(out / FINAL_CHECKPOINT)
+    print(f"generator: {trainer.steps_done} steps, {time.perf_counter() - started:.0f} s, saved {out / FINAL_CHECKPOINT}")
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    from unreid.generator.camera_style import CameraStyleGenerator
+    from unreid.generator.learned_style import CameraStyleRenderer, load_learned_style
+    from unreid.generator.rendering import render_to_folder
+
+    renderer: CameraStyleRenderer
+    if args.kind == "learned":
+        if args.checkpoint is None:
+            raise ValueError("generator render --kind learned needs --checkpoint OUT/generator.pth")
+        learned = load_learned_style(args.checkpoint)
+        height, width = args.height or learned.height, args.width or learned.width
+        split, pixels, cameras, device = _train_images(args, height, width)
+        renderer = learned.to(device)
+    else:
+        height, width = args.height or 128, args.width or 64
+        split, pixels, cameras, device = _train_images(args, height, width)
+        colour = CameraStyleGenerator(num_cameras=int(cameras.max()) + 1).to(device)
+        colour.fit(pixels, cameras)
+        renderer = colour
+    started = time.perf_counter()
+    entries = render_to_folder(renderer=renderer, pixels=pixels, records=split.train, out_dir=args.out,
+                               per_image=args.per_image, batch_size=args.batch_size, progress=not args.no_progress,
+                               meta={"kind": args.kind, "checkpoint": str(args.checkpoint or "") if args.kind == "learned" else "",
+                                     "height": height, "width": width})
+    seconds = time.perf_counter() - started
+    print(f"rendered {len(entries)} images into {args.out} in {seconds:.1f} s ({len(entries) / max(seconds, 1e-9):.0f} images/s)")
+    return 0

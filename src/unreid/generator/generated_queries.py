@@ -1,0 +1,102 @@
+"""Generated images as extra queries: how many per batch, and which loss levels see them.
+
+CamStyle (Zhong et al., CVPR 2018) and MMCL (Wang and Zhang, CVPR 2020) add generated
+images to training with their source's label. Here they are *only* queries: they are
+never clustered and never written into the centroids or the instance memory (a
+near-duplicate of a real image would drag its centroid towards one camera's look and
+count twice). Each batch is first drawn from real images by the P x K sampler, then a
+fixed share of its slots is handed to generated images of the same pseudo-identities,
+so the batch keeps its identity structure and size.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+
+logger = logging.getLogger(__name__)
+
+LOSS_LEVELS = ("centroid", "intra", "inter")
+"""Names of the contrastive loss levels a generated query can take part in."""
+
+
+@dataclass(frozen=True)
+class GeneratedImageOptions:
+    """How generated images join training.
+
+    Attributes:
+        fraction: share of every batch given to generated images, in ``[0, 1)``.
+        levels: loss levels whose queries include generated images (a subset of :data:`LOSS_LEVELS`).
+        start_epoch: first epoch that uses them (later: once the clusters have settled).
+    """
+
+    fraction: float = 0.25
+    levels: tuple[str, ...] = LOSS_LEVELS
+    start_epoch: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fraction < 1.0:
+            raise ValueError(f"generator.batch_fraction={self.fraction}: must lie in [0, 1)")
+        unknown = set(self.levels) - set(LOSS_LEVELS)
+        if unknown or not self.levels:
+            raise ValueError(f"generator.levels={list(self.levels)}: choose one or more of {', '.join(LOSS_LEVELS)}")
+        if self.start_epoch < 0:
+            raise ValueError(f"generator.start_epoch={self.start_epoch}: must be >= 0")
+
+
+def parse_levels(text: str) -> tuple[str, ...]:
+    """``"centroid,inter"`` -> ``("centroid", "inter")``."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def generated_query_loss(loss_fn: MultiLevelContrastiveLoss, levels: Sequence[str]) -> MultiLevelContrastiveLoss | None:
+    """The loss for generated queries: ``loss_fn`` restricted to ``levels``; ``None`` when that is ``loss_fn`` itself."""
+    active = [name for name in loss_fn.active_levels if name in levels]
+    if not active:
+        raise ValueError(f"generator.levels={list(levels)} shares no level with the active loss levels "
+                         f"{loss_fn.active_levels}; pick one of those")
+    if active == loss_fn.active_levels:
+        return None
+    w = loss_fn.weights
+    return MultiLevelContrastiveLoss(
+        temperature=loss_fn.temperature, use_centroid="centroid" in active, use_intra="intra" in active,
+        use_inter="inter" in active, centroid_weight=w["centroid"] or 1.0, intra_weight=w["intra"] or 1.0,
+        inter_weight=w["inter"] or 1.0, intra_mode=loss_fn.intra_mode, inter_mode=loss_fn.inter_mode,
+        positive_pool=loss_fn.positive_pool,
+    )
+
+
+class GeneratedBatchMixer:
+    """Hands ``fraction`` of each real P x K batch to generated images of the same pseudo-identities.
+
+    Args:
+        source_labels: ``[M]`` this epoch's pseudo-label of each generated image's source
+            (``-1``: the source is an outlier, so the generated image sits the epoch out).
+        num_real: ``N``; generated image ``j`` is row ``N + j`` of the training pixels.
+        fraction: share of each batch to replace.
+        seed: random seed for this epoch.
+    """
+
+    def __init__(self, *, source_labels: np.ndarray, num_real: int, fraction: float, seed: int = 0) -> None:
+        source_labels = np.asarray(source_labels)
+        self.num_real = num_real
+        self.fraction = fraction
+        self.by_label = {int(l): np.flatnonzero(source_labels == l) + num_real
+                         for l in np.unique(source_labels[source_labels >= 0])}
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, batch: np.ndarray, batch_labels: np.ndarray) -> np.ndarray:
+        """``batch [B]`` of real rows with labels ``batch_labels [B]`` -> the batch with ``round(fraction * B)`` rows swapped."""
+        count = int(round(self.fraction * len(batch)))
+        eligible = np.flatnonzero([int(l) in self.by_label for l in batch_labels])
+        if count == 0 or eligible.size == 0:
+            return batch
+        out = np.array(batch, copy=True)
+        for pos in self.rng.choice(eligible, size=min(count, eligible.size), replace=False):
+            out[pos] = self.rng.choice(self.by_label[int(batch_labels[pos])])
+        return out
