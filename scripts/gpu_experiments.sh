@@ -2,7 +2,8 @@
 # Issue 7's experiment grid on one GPU: named variants x seeds, back to back, resumable.
 #
 # Every run folder is OUT/<variant>_s<seed>. A finished run (results.json present) is
-# skipped, an interrupted one continues with --resume, so the script can be called again
+# skipped, an interrupted one continues (--resume auto: from last.pth, or afresh
+# when none was written), so the script can be called again
 # and again under a per-command time limit (BUDGET_S: stop starting new runs after this
 # many seconds). At the end it prints mean ± std per variant (scripts/variant_summary.py)
 # and, with APPEND=1, appends that table to RESULTS.md.
@@ -50,10 +51,9 @@ for seed in $seeds; do
     dir="$out/${name}_s$seed"
     [[ -f "$dir/results.json" ]] && continue
     if (( $(date +%s) - start > budget )); then echo "budget of $budget s used: call again to continue"; break 2; fi
-    resume=(); [[ -f "$dir/last.pth" ]] && resume=(--resume)
     echo "=== $name seed $seed ($(( $(date +%s) - start )) s) ==="
     # shellcheck disable=SC2086
-    "$py" -m unreid.cli.main train --config market1501 --no-progress "${resume[@]}" \
+    "$py" -m unreid.cli.main train --config market1501 --no-progress --resume auto \
       --set "data.root=$data" --set "model.pretrained=$weights" --set "output_dir=$dir" \
       --set "train.seed=$seed" --set "train.epochs=$epochs" --set train.eval_every=1 \
       ${variant[$name]} "$@" >> "$dir.log" 2>&1 || echo "run $name seed $seed failed: see $dir.log"

@@ -52,3 +52,14 @@ def test_packaged_config_by_name() -> None:
     assert config.model.backbone == "resnet50" and config.output_dir == "runs/market1501"
     with pytest.raises(ValueError, match="packaged configs: .*synthetic_cpu"):
         load_config(files=["no_such_config"])  # type: ignore[list-item]
+
+
+def test_accuracy_options_are_validated_with_their_keys() -> None:
+    from unreid.cli.config_validation import config_problems
+
+    problems = "\n".join(config_problems(load_config(overrides=[
+        "loss.intra_mode=farthest", "loss.positive_pool=nope", "cluster.eps_policy=magic", "cluster.auto_rho=0",
+        "loss.ramp_epochs=-1"])))
+    for key in ("loss.intra_mode", "loss.positive_pool", "cluster.eps_policy", "cluster.auto_rho", "loss.ramp_epochs"):
+        assert key in problems
+    assert "query, centroid" in problems and "fixed, schedule, auto" in problems

@@ -38,6 +38,9 @@ def test_defaults_with_a_data_root_are_valid(tmp_path: Path) -> None:
     ("train.amp=fp8", "train.amp='fp8': valid values are auto"),
     ("train.device=tpu", "train.device='tpu'"),
     ("loss.momentum=2", "loss.momentum=2.0: expected a number in [0.0, 1.0]"),
+    ("cluster.eps_policy=magic", "cluster.eps_policy='magic': valid values are fixed, schedule, auto"),
+    ("loss.positive_pool=none", "loss.positive_pool='none': valid values are all, core, batch"),
+    ("loss.intra_mode=far", "loss.intra_mode='far': valid values are query, centroid"),
 ])
 def test_bad_value_is_named_with_its_range(override: str, expected: str, tmp_path: Path) -> None:
     problems = config_problems(load_config(overrides=_valid(tmp_path, override)))

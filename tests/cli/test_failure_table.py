@@ -144,11 +144,31 @@ def test_bad_files_are_skipped_listed_and_training_runs_without_evaluation(
 def test_bad_files_error_policy_names_every_file(synthetic_root: Path, tmp_path: Path,
                                                  caplog: pytest.LogCaptureFixture) -> None:
     bad = _bad_image_folder(synthetic_root, tmp_path / "crops")
+    bad[0].write_bytes(b"\xff\xd8\xff" + bytes(50))  # not empty: only decoding finds it
     args = tiny_args(tmp_path / "run", tmp_path / "crops", data__dataset="folder", data__bad_files="error",
                      data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
     assert main(args) == 2
     [line] = error_lines(caplog)
     assert all(str(p) in line for p in bad) and "3 unreadable" in line and "data.bad_files=skip" in line
+
+
+def test_empty_files_are_found_by_the_quick_scan_before_decoding(synthetic_root: Path, tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = _bad_image_folder(synthetic_root, tmp_path / "crops")
+    args = tiny_args(tmp_path / "run", tmp_path / "crops", data__dataset="folder", data__bad_files="error",
+                     data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
+    import unreid.cli.pipeline as pipeline
+
+    def no_decoding(*args: object, **kwargs: object) -> None:
+        raise AssertionError("decoding started")
+
+    monkeypatch.setattr(pipeline, "ImageBank", no_decoding)
+    bad[1].write_bytes(b"")  # a second empty file: the quick scan sees sizes only
+    assert main(args) == 2
+    [line] = error_lines(caplog)
+    assert "2 image file(s) are missing or empty" in line and str(bad[0]) in line and str(bad[1]) in line
+    assert not (tmp_path / "run").exists()
 
 
 def _stop_in_epoch(monkeypatch: pytest.MonkeyPatch, epoch: int, action: object) -> None:

@@ -1,5 +1,8 @@
-"""``kill -9`` at random moments, then ``--resume``: no finished epoch is lost and the metrics
-equal those of an uninterrupted run, bit for bit (same seed, one CPU thread).
+"""``kill -9`` ten times, then ``--resume``: no finished epoch is lost and the metrics equal
+those of an uninterrupted run, bit for bit (same seed, one CPU thread).
+
+Four kills are placed in each phase of an epoch for certain (a checkpoint write, feature
+extraction, clustering, a training step), six more at random moments.
 
 Runs are forked children of the test process (no interpreter start-up per run), each
 calling ``unreid train`` as a user would, with its stderr in a log file.
@@ -7,6 +10,7 @@ calling ``unreid train`` as a user would, with its stderr in a log file.
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing
 import os
@@ -29,20 +33,57 @@ from unreid.engine.run_log import read_metrics
 matplotlib.use("Agg")
 import matplotlib.pyplot  # noqa: E402, F401 - the per-epoch plots' import, also inherited
 
-KILLS = 10
+RANDOM_KILLS = 6
+TARGETED = ("checkpoint write", "extraction", "clustering", "training step")
 
 
-def _train(args: list[str], log: str) -> None:
+def _kill_on_call(module: Any, name: str, call: int, *, half_write: bool = False) -> None:
+    """SIGKILL this process on the ``call``-th call of ``module.name`` (after half a write for ``torch.save``)."""
+    real = getattr(module, name)
+    calls = [0]
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == call:
+            if half_write:
+                buffer = io.BytesIO()
+                real(args[0], buffer)
+                args[1].write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+                args[1].flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+
+    setattr(module, name, wrapper)
+
+
+def _kill_in(phase: str) -> None:
+    """Arrange a SIGKILL in ``phase`` of the second epoch (epoch 1), or during its checkpoint write."""
+    import unreid.engine.train_epoch as train_epoch
+    import unreid.engine.unsupervised_trainer as trainer
+
+    if phase == "checkpoint write":
+        _kill_on_call(torch, "save", 2, half_write=True)  # 1st save: epoch 0's checkpoint
+    elif phase == "extraction":
+        _kill_on_call(trainer, "extract_features", 1)  # a resumed run starts with epoch 1's extraction
+    elif phase == "clustering":
+        _kill_on_call(trainer, "cluster_features", 1)
+    elif phase == "training step":
+        _kill_on_call(train_epoch, "train_augment", 2)
+
+
+def _train(args: list[str], log: str, phase: str) -> None:
     sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the child's whole life
     os.dup2(sys.stderr.fileno(), 2)
     root = logging.getLogger()
     for handler in list(root.handlers):  # the parent's pytest handlers; main() installs its own
         root.removeHandler(handler)
+    if phase:
+        _kill_in(phase)
     sys.exit(main(args))
 
 
-def _start(args: list[str], log: Path) -> multiprocessing.process.BaseProcess:
-    process = multiprocessing.get_context("fork").Process(target=_train, args=(args, str(log)))
+def _start(args: list[str], log: Path, phase: str = "") -> multiprocessing.process.BaseProcess:
+    process = multiprocessing.get_context("fork").Process(target=_train, args=(args, str(log), phase))
     process.start()
     return process
 
@@ -57,7 +98,7 @@ def _last_line(log: Path) -> str:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(synthetic_root: Path, tmp_path: Path) -> None:
+def test_ten_sigkills_then_resume_equals_uninterrupted_run(synthetic_root: Path, tmp_path: Path) -> None:
     settings = {"train__epochs": 3, "train__eval_every": 2, "train__iterations": 3}
     start = time.perf_counter()
     reference = _start(tiny_args(tmp_path / "reference", synthetic_root, **settings), tmp_path / "reference.log")
@@ -67,11 +108,19 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(syntheti
 
     run, log = tmp_path / "killed", tmp_path / "killed.log"
     args = tiny_args(run, synthetic_root, **settings) + ["--resume", "auto"]
+    for phase in TARGETED:  # one kill in each phase, for sure
+        process = _start(args, log, phase)
+        process.join(300)
+        assert process.exitcode == -signal.SIGKILL, (phase, log.read_text()[-3000:])
+        assert torch.load(run / "last.pth", weights_only=False)["epoch"] == 0  # epoch 0 kept, epoch 1 not saved
+        if phase == "checkpoint write":
+            assert list(run.glob(".last.pth.*"))  # the half-written temporary file of the killed write
+    assert not list(run.glob(".last.pth.*"))  # removed by the next run
     rng = random.Random(11)
     moments: list[str] = []
     while True:
         process = _start(args, log)
-        if len(moments) < KILLS:
+        if len(moments) < RANDOM_KILLS:
             process.join(rng.uniform(0.05, 0.6) * duration)
             if process.is_alive():
                 moments.append(_last_line(log))
@@ -83,13 +132,13 @@ def test_sigkill_at_random_moments_then_resume_equals_uninterrupted_run(syntheti
         else:
             process.join(300)
         assert process.exitcode == 0, log.read_text()[-3000:]
-        if len(moments) >= KILLS:
+        if len(moments) >= RANDOM_KILLS:
             break
         # finished before enough kills: start over in a new folder, keep counting kills
         run = tmp_path / f"killed{len(moments)}"
         args = tiny_args(run, synthetic_root, **settings) + ["--resume", "auto"]
     print("killed after:", *moments, sep="\n  ")
-    assert len(moments) >= KILLS
+    assert len(moments) + len(TARGETED) >= 10
     assert _comparable(read_metrics(run)) == _comparable(read_metrics(tmp_path / "reference"))
     ours = torch.load(run / "model.pth", weights_only=False)["model"]
     theirs = torch.load(tmp_path / "reference" / "model.pth", weights_only=False)["model"]

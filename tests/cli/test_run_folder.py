@@ -80,3 +80,10 @@ def test_lock_is_exclusive_released_and_stale_locks_are_replaced(tmp_path: Path)
     (tmp_path / LOCK_FILE).write_text(f"{os.getppid()} {os.uname().nodename}\n")
     with pytest.raises(ValueError, match=f"process {os.getppid()}"):
         RunLock(tmp_path).__enter__()
+
+
+def test_lock_of_a_reused_pid_is_stale(tmp_path: Path) -> None:
+    """A restarted container can give the new run the dead run's pid; the start time tells them apart."""
+    (tmp_path / LOCK_FILE).write_text(f"{os.getpid()} {os.uname().nodename} 1\n")  # our pid, another start
+    with RunLock(tmp_path):
+        assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())

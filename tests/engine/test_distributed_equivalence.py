@@ -50,9 +50,10 @@ def _images() -> tuple[torch.Tensor, list[Record]]:
 class _BothRanksSampler:
     """The batches of ranks 0 and 1, concatenated: what a 1-process run sees as one batch."""
 
-    def __init__(self, labels: np.ndarray, *, num_identities: int, num_instances: int, seed: int = 0) -> None:
-        self.ranks = [PKSampler(labels, num_identities=num_identities // 2, num_instances=num_instances, seed=seed + r)
-                      for r in range(2)]
+    def __init__(self, labels: np.ndarray, *, num_identities: int, num_instances: int, seed: int = 0,
+                 **options: Any) -> None:
+        self.ranks = [PKSampler(labels, num_identities=num_identities // 2, num_instances=num_instances, seed=seed + r,
+                                **options) for r in range(2)]
 
     def batches(self, iterations: int) -> Iterator[np.ndarray]:
         for first, second in zip(self.ranks[0].batches(iterations), self.ranks[1].batches(iterations)):

@@ -6,49 +6,98 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
-from unreid.engine.checkpoint import save_atomic
-from unreid.models.embedding_model import build_embedding_model
-from unreid.retrieval.feature_extractor import FeatureExtractor
-from unreid.retrieval.gallery_index import GalleryIndex
+from unreid.data.records import Record
+from unreid.retrieval import gallery_index as gallery_index_module
+from unreid.retrieval.gallery_index import AUTO_EXACT_MAX, GalleryIndex, IndexKind, IndexOptions, resolve_kind
+from unreid.retrieval.index_store import load_index, save_index
+from unreid.retrieval.search_results import search_index
 
 
-def test_search_matches_brute_force() -> None:
-    gallery = F.normalize(torch.randn(50, 8), dim=1)
-    queries = F.normalize(torch.randn(7, 8), dim=1)
-    index = GalleryIndex(gallery, ids=[f"g{i}" for i in range(50)])
+def _unit(n: int, d: int, seed: int) -> torch.Tensor:
+    return F.normalize(torch.randn(n, d, generator=torch.Generator().manual_seed(seed)), dim=1)
+
+
+def _records(n: int) -> list[Record]:
+    return [Record(Path(f"/g/{i:04d}_c{i % 3 + 1}s1_000000_00.jpg"), i // 4, i % 3) for i in range(n)]
+
+
+def test_torch_path_is_brute_force_topk() -> None:
+    gallery, queries = _unit(50, 8, 0), _unit(7, 8, 1)
+    index = GalleryIndex(gallery, ids=[f"g{i}" for i in range(50)], kind="torch")
     res = index.search(queries, top_k=5, block=3)
     expected = (queries @ gallery.t()).topk(5, dim=1)
     assert torch.equal(res.indices, expected.indices)
     assert torch.allclose(res.scores, expected.values)
     assert index.labels_of(res.indices[:1])[0][0] == f"g{int(expected.indices[0, 0])}"
-    with pytest.raises(ValueError, match="ids"):
-        GalleryIndex(gallery, ids=["a"])
 
 
-def test_faiss_path_if_installed() -> None:
-    pytest.importorskip("faiss", reason="faiss not installed (optional: pip install faiss-cpu)")
-    gallery = F.normalize(torch.randn(30, 8), dim=1)
-    queries = F.normalize(torch.randn(4, 8), dim=1)
-    a = GalleryIndex(gallery, use_faiss=True).search(queries, top_k=3)
-    b = GalleryIndex(gallery).search(queries, top_k=3)
+@pytest.mark.parametrize("kind", ["exact", "ivf"])
+def test_faiss_equals_torch(kind: str) -> None:
+    gallery, queries = _unit(400, 16, 2), _unit(20, 16, 3)
+    fast = GalleryIndex(gallery, kind=kind, options=IndexOptions(nprobe=1000))  # IVF visiting every list is exact
+    simple = GalleryIndex(gallery, kind="torch")
+    a, b = fast.search(queries, top_k=10), simple.search(queries, top_k=10)
+    assert fast.kind is IndexKind(kind)
+    assert torch.equal(a.indices, b.indices)
+    assert torch.allclose(a.scores, b.scores, atol=1e-5)
+
+
+def test_hnsw_finds_every_gallery_item_itself() -> None:
+    gallery = _unit(500, 16, 4)
+    index = GalleryIndex(gallery, kind="hnsw")
+    res = index.search(gallery, top_k=3)
+    assert torch.equal(res.indices[:, 0], torch.arange(500))
+    assert torch.allclose(res.scores[:, 0], torch.ones(500), atol=1e-5)
+    exact = GalleryIndex(gallery, kind="torch").search(gallery, top_k=3)
+    assert (res.indices == exact.indices).float().mean() > 0.95
+
+
+def test_auto_kind_by_size_and_torch_without_faiss() -> None:
+    assert resolve_kind(IndexKind.AUTO, size=AUTO_EXACT_MAX, have_faiss=True) is IndexKind.EXACT
+    assert resolve_kind(IndexKind.AUTO, size=AUTO_EXACT_MAX + 1, have_faiss=True) is IndexKind.HNSW
+    assert resolve_kind(IndexKind.IVF, size=10, have_faiss=True) is IndexKind.IVF
+    assert resolve_kind(IndexKind.HNSW, size=10, have_faiss=False) is IndexKind.TORCH
+    assert GalleryIndex(_unit(10, 4, 5), kind="auto").kind is IndexKind.EXACT
+
+
+def test_fallback_when_faiss_is_absent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    gallery, queries = _unit(100, 8, 6), _unit(5, 8, 7)
+    built = GalleryIndex(gallery, kind="exact", records=_records(100))
+    save_index(built, tmp_path / "idx")
+    monkeypatch.setattr(gallery_index_module, "faiss_available", lambda: False)
+    monkeypatch.setattr("unreid.retrieval.index_store.faiss_available", lambda: False)
+    loaded = load_index(tmp_path / "idx")
+    assert loaded.kind is IndexKind.TORCH and loaded.faiss_index() is None
+    assert torch.equal(loaded.search(queries, top_k=4).indices, built.search(queries, top_k=4).indices)
+
+
+@pytest.mark.parametrize("kind", ["exact", "ivf", "hnsw", "torch"])
+def test_save_load_roundtrip(kind: str, tmp_path: Path) -> None:
+    gallery, queries = _unit(300, 8, 8), _unit(6, 8, 9)
+    index = GalleryIndex(gallery, kind=kind, records=_records(300), fingerprint="abc123")
+    loaded = load_index(save_index(index, tmp_path / kind))
+    assert loaded.kind is index.kind and loaded.fingerprint == "abc123" and loaded.records == index.records
+    a, b = index.search(queries, top_k=5), loaded.search(queries, top_k=5)
     assert torch.equal(a.indices, b.indices)
 
 
-def test_feature_extractor_from_checkpoint(tmp_path: Path) -> None:
-    model = build_embedding_model(backbone="resnet10t")
-    spec = {"backbone": "resnet10t", "last_stride_one": True, "stride_in_1x1": False, "embedding_dim": 0,
-            "gem_p": 3.0, "height": 32, "width": 16}
-    save_atomic({"model": model.state_dict(), "model_spec": spec}, tmp_path / "model.pth")
-    extractor = FeatureExtractor.from_checkpoint(tmp_path / "model.pth")
-    paths = []
-    for i in range(3):
-        p = tmp_path / f"{i}.jpg"
-        Image.fromarray(np.random.default_rng(i).integers(0, 255, (40, 20, 3), dtype=np.uint8)).save(p)
-        paths.append(p)
-    from_paths = extractor(paths)
-    from_arrays = extractor([np.asarray(Image.open(p).convert("RGB")) for p in paths])
-    assert from_paths.shape == (3, model.embedding_dim)
-    assert torch.allclose(from_paths, from_arrays, atol=1e-4)
-    assert torch.allclose(from_paths.norm(dim=1), torch.ones(3), atol=1e-5)
+def test_search_refuses_another_model_and_bad_shapes() -> None:
+    index = GalleryIndex(_unit(20, 8, 10), records=_records(20), fingerprint="aaaa")
+    with pytest.raises(ValueError, match="built with model aaaa, but this model is bbbb"):
+        search_index(index, np.zeros((1, 8), np.float32), top_k=3, fingerprint="bbbb", index_name="idx")
+    with pytest.raises(ValueError, match=r"queries must be \[Q, 8\]"):
+        index.search(torch.zeros(1, 4))
+    hits = search_index(index, index.features[3:4].numpy(), top_k=3, fingerprint="aaaa", index_name="idx")
+    assert [h.rank for h in hits[0]] == [1, 2, 3] and hits[0][0].index == 3
+
+
+def test_bad_gallery_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="gallery is empty"):
+        GalleryIndex(torch.zeros(0, 8))
+    with pytest.raises(ValueError, match="3 records for 20"):
+        GalleryIndex(_unit(20, 8, 11), records=_records(3))
+    with pytest.raises(ValueError, match="valid kinds: auto, exact, ivf, hnsw, torch"):
+        GalleryIndex(_unit(20, 8, 11), kind="lsh")
+    with pytest.raises(ValueError, match="no gallery index here"):
+        load_index(tmp_path)

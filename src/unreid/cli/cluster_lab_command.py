@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     import time
 
-    from unreid.clustering.parameter_sweep import as_tensor, sweep_clustering
+    import torch
+
+    from unreid.clustering.parameter_sweep import sweep_clustering
     from unreid.engine.feature_dump import load_epoch_features
 
     features, records = load_epoch_features(args.features)
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     known = min(truth) >= 0
     start = time.perf_counter()
     rows = sweep_clustering(
-        as_tensor(features), k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
+        torch.from_numpy(features).float(), k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
         auto_rho_values=args.rho, truth=truth if known else None, cameras=[r.camera_id for r in records],
         camera_centering=args.camera_centering,
     )

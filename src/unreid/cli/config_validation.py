@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from unreid.cli.config import RunConfig
+from unreid.clustering import JaccardMethod
+from unreid.clustering.eps_policy import EpsPolicy
+from unreid.data.image_bank import BadFilePolicy
 from unreid.data.records import ReIDSplit
+from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
 
 logger = logging.getLogger(__name__)
 
 DATASETS = ("market1501", "msmt17", "folder", "synthetic")
-JACCARD_METHODS = ("sparse", "dense")
 AMP_CHOICES = ("auto", "bf16", "fp16", "none")
-BAD_FILE_CHOICES = ("skip", "error")
 
 Check = Callable[[Any], bool]
 
@@ -58,12 +60,17 @@ _RANGES: dict[str, tuple[Check, str]] = {
     "cluster.k2": _int_at_least(1),
     "cluster.eps": _float_in(0.0, 1.0, low_open=True, high_open=True),
     "cluster.min_samples": _int_at_least(1),
+    "cluster.eps_start": _float_in(0.0, 1.0, low_open=True, high_open=True),
+    "cluster.eps_epochs": _int_at_least(0),
+    "cluster.auto_rho": _float_in(0.0, 1.0, low_open=True),
     "loss.temperature": _float_in(0.0, 10.0, low_open=True),
     "loss.centroid_weight": _float_in(0.0, 1e6),
     "loss.intra_weight": _float_in(0.0, 1e6),
     "loss.inter_weight": _float_in(0.0, 1e6),
     "loss.momentum": _float_in(0.0, 1.0),
     "loss.instance_momentum": _float_in(0.0, 1.0),
+    "loss.ramp_start": _int_at_least(0),
+    "loss.ramp_epochs": _int_at_least(0),
     "generator.per_image": _int_at_least(0),
     "generator.batch_fraction": _float_in(0.0, 1.0, high_open=True),
     "generator.start_epoch": _int_at_least(0),
@@ -84,8 +91,12 @@ _RANGES: dict[str, tuple[Check, str]] = {
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "data.dataset": DATASETS,
-    "data.bad_files": BAD_FILE_CHOICES,
-    "cluster.method": JACCARD_METHODS,
+    "data.bad_files": tuple(p.value for p in BadFilePolicy),
+    "cluster.method": tuple(m.value for m in JaccardMethod),
+    "cluster.eps_policy": tuple(p.value for p in EpsPolicy),
+    "loss.intra_mode": tuple(m.value for m in ExtremeMode),
+    "loss.inter_mode": tuple(m.value for m in ExtremeMode),
+    "loss.positive_pool": tuple(p.value for p in PositivePool),
     "train.amp": AMP_CHOICES,
     "generator.kind": ("none", "color", "learned"),
 }
@@ -183,5 +194,24 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"data.root={config.data.root!r}: {n} training image(s), too few for cluster.min_samples="
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
+    unusable = _missing_or_empty(split)
+    if unusable and config.data.bad_files == "error":
+        shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")
+        problems.append(f"data.bad_files='error': {len(unusable)} image file(s) are missing or empty: {shown}; "
+                        "delete them or set data.bad_files=skip")
+    elif unusable:
+        logger.warning("%d image file(s) are missing or empty and will be skipped (data.bad_files=skip)", len(unusable))
     if problems:
         raise ValueError("invalid configuration for this data set: " + "; ".join(problems))
+
+
+def _missing_or_empty(split: ReIDSplit) -> list[Path]:
+    """Files of the split that do not exist or hold zero bytes (one ``stat`` each, no decoding)."""
+    unusable = []
+    for record in [*split.train, *split.query, *split.gallery]:
+        try:
+            if record.path.stat().st_size == 0:
+                unusable.append(record.path)
+        except OSError:
+            unusable.append(record.path)
+    return unusable

@@ -1,12 +1,21 @@
-"""``unreid evaluate CHECKPOINT``: Market-1501-protocol metrics of a trained model."""
+"""``unreid evaluate CHECKPOINT``: Market-1501-protocol metrics of a trained model.
+
+Evaluation needs only ``query/`` and ``bounding_box_test/``: a Market-1501-style root
+without ``bounding_box_train/`` (a test set shipped on its own) is read as such.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from unreid.cli.train_command import add_config_arguments
+from unreid.data.records import ReIDSplit
+
+if TYPE_CHECKING:
+    from unreid.cli.config import RunConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from unreid.cli.config import load_config
-    from unreid.cli.pipeline import load_split, resolve_amp, resolve_device
+    from unreid.cli.pipeline import resolve_amp, resolve_device
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
     from unreid.engine.evaluate import evaluate_model
@@ -39,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     model = build_embedding_model(**spec) if spec else build_embedding_model(backbone=config.model.backbone)
     model.load_state_dict(state["model"])
     model = model.to(device)
-    split = load_split(config)
+    split = load_eval_split(config)
     query = ImageBank(split.query, height=height, width=width, device=device)
     gallery = ImageBank(split.gallery, height=height, width=width, device=device)
     out = evaluate_model(model, query_pixels=query.pixels, gallery_pixels=gallery.pixels, query_records=split.query,
@@ -51,3 +60,31 @@ def run(args: argparse.Namespace) -> int:
                               distances=out.distances)
     print(json.dumps({k: round(100 * v, 2) for k, v in metrics.items()}))
     return 0
+
+
+def load_query_gallery(root: Path) -> ReIDSplit:
+    """Query and gallery of a Market-1501-style root that has no training folder (junk dropped)."""
+    from unreid.data.market1501 import JUNK_PERSON, SUBSET_FOLDERS, parse_market_name
+    from unreid.data.records import Record
+
+    subsets: dict[str, list[Record]] = {}
+    for subset in ("query", "gallery"):
+        folder = root / SUBSET_FOLDERS[subset]
+        paths = sorted(folder.glob("*.jpg")) if folder.is_dir() else []
+        if not paths:
+            raise ValueError(f"{folder}: missing or without *.jpg crops; evaluation needs {root}/query/ and "
+                             f"{root}/bounding_box_test/ with PPPP_cCsS_FFFFFF_BB.jpg files")
+        records = [Record(p, *parse_market_name(p)) for p in paths]
+        subsets[subset] = [r for r in records if r.person_id != JUNK_PERSON]
+    return ReIDSplit("market1501", [], subsets["query"], subsets["gallery"], root=root,
+                     notes={"subsets": "query and gallery only"})
+
+
+def load_eval_split(config: RunConfig) -> ReIDSplit:
+    """The configured data set; a Market-1501 root without ``bounding_box_train/`` gives query and gallery only."""
+    from unreid.cli.pipeline import load_split
+
+    root = Path(config.data.root).expanduser()
+    if config.data.dataset == "market1501" and root.is_dir() and not (root / "bounding_box_train").exists():
+        return load_query_gallery(root)
+    return load_split(config)

@@ -1,4 +1,5 @@
-"""The ``unreid`` command line: ``demo``, ``train``, ``evaluate``, ``weights``."""
+"""The ``unreid`` command line: ``demo``, ``train``, ``evaluate``, ``weights``, ``extract``, ``index``, ``search``,
+``export``, ``serve``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import logging
 import sys
 
 from unreid.cli import (
-    cluster_lab_command, demo_command, evaluate_command, generator_command, train_command, weights_command,
+    cluster_lab_command, demo_command, evaluate_command, export_command, extract_command, generator_command,
+    index_command, search_command, serve_command, train_command, weights_command,
 )
 
 
@@ -17,8 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (demo_command, train_command, evaluate_command, weights_command, cluster_lab_command,
-                    generator_command):
+    for command in (demo_command, train_command, evaluate_command, weights_command, generator_command,
+                    cluster_lab_command, extract_command, index_command, search_command, export_command,
+                    serve_command):
         command.register(sub)
     return parser
 

@@ -240,8 +240,8 @@ def _run(
         runtime=RuntimeOptions(amp_dtype=amp, channels_last=t.channels_last, compile=t.compile, progress=progress,
                                eval_every=t.eval_every, extract_batch_size=config.eval.batch_size, seed=t.seed,
                                save_features=t.save_features),
-        enhancement=enhancement, generated=generated_image_options(config),
-        evaluate=evaluate if can_evaluate else None, model_spec=model_spec(config), resume=resume, dist_ctx=ctx,
+        enhancement=enhancement, generated=generated_image_options(config), evaluate=evaluate if can_evaluate else None, model_spec=model_spec(config),
+        resume=resume, dist_ctx=ctx,
     )
     wall = time.perf_counter() - start
     if not ctx.is_main:
@@ -255,6 +255,15 @@ def _run(
     (run_dir / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     logger.info("after training: %s (%.0f s)", _fmt(after) if after else "not evaluated", wall)
     return RunOutcome(run_dir=run_dir, before=before, after=after, history=history.rows, wall_time=wall)
+
+
+def _report_bad_files(run_dir: Path, banks: dict[str, ImageBank], *, write: bool) -> None:
+    """List the skipped unreadable images in ``run_dir/bad_files.txt`` (one ``path<TAB>reason`` a line)."""
+    bad = [(name, path, reason) for name, bank in banks.items() for path, reason in bank.bad_files]
+    if bad and write:
+        lines = "".join(f"{name}\t{path}\t{reason}\n" for name, path, reason in bad)
+        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8")
+        logger.warning("%d unreadable image(s) skipped; the list is in %s", len(bad), run_dir / "bad_files.txt")
 
 
 GENERATOR_KINDS = ("none", "color", "learned")
@@ -297,15 +306,6 @@ def build_enhancement_set(
                 enhancement.pixels.shape[0], g.generated_dir or g.kind, 100 * generated_options.fraction,
                 generated_options.start_epoch, ",".join(generated_options.levels))
     return enhancement
-
-
-def _report_bad_files(run_dir: Path, banks: dict[str, ImageBank], *, write: bool) -> None:
-    """List the skipped unreadable images in ``run_dir/bad_files.txt`` (one ``path<TAB>reason`` a line)."""
-    bad = [(name, path, reason) for name, bank in banks.items() for path, reason in bank.bad_files]
-    if bad and write:
-        lines = "".join(f"{name}\t{path}\t{reason}\n" for name, path, reason in bad)
-        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8")
-        logger.warning("%d unreadable image(s) skipped; the list is in %s", len(bad), run_dir / "bad_files.txt")
 
 
 def _fmt(m: dict[str, float]) -> str:

@@ -18,9 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
-import torch
-
-from unreid.engine.checkpoint import LAST
 from unreid.engine.training_failure import TrainingFailure
 
 logger = logging.getLogger(__name__)
@@ -31,6 +28,10 @@ class RunStopped(RuntimeError):
 
 
 def _checkpoint_note(run_dir: Path) -> str:
+    import torch
+
+    from unreid.engine.checkpoint import LAST
+
     last = run_dir / LAST
     if not last.is_file():
         return f"no finished epoch was saved in {run_dir}"
@@ -60,6 +61,8 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 @contextlib.contextmanager
 def stop_cleanly(run_dir: Path) -> Iterator[None]:
     """Run the block with SIGTERM treated like Ctrl-C, and failures turned into :class:`RunStopped`."""
+    import torch  # here, not at the top: ``unreid.cli.main`` imports this module and must work without torch
+
     run_dir = Path(run_dir)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None

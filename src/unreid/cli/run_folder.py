@@ -25,7 +25,7 @@ from unreid.engine.checkpoint import LAST
 logger = logging.getLogger(__name__)
 
 LOCK_FILE = "run.lock"
-"""Lock file name inside the run folder: ``<pid> <hostname>``."""
+"""Lock file name inside the run folder: ``<pid> <hostname> <process start time>``."""
 
 RUN_FILES = (
     "config.yaml", LAST, "model.pth", "metrics.jsonl", "results.json", "training_curves.png",
@@ -145,20 +145,34 @@ def remove_stale_temp_files(run_dir: Path) -> list[str]:
     return removed
 
 
-def _process_alive(pid: int) -> bool:
+def _process_start(pid: int) -> str:
+    """The start time of process ``pid`` in clock ticks since boot (``""`` where unknown).
+
+    With the pid it identifies a process even when pids are reused (a restarted
+    container often gives the new run the dead run's pid).
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[-1].split()[19]
+
+
+def _process_alive(pid: int, start: str) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not start or not _process_start(pid) or _process_start(pid) == start
 
 
 class RunLock:
     """An exclusive ``run.lock`` in the run folder for the lifetime of a ``with`` block.
 
-    A lock whose process is gone (same host, pid no longer running) is stale and replaced.
+    A lock whose process is gone (same host; the pid no longer runs, or now belongs to a
+    process started at another time) is stale and replaced.
 
     Raises:
         ValueError: on entry, when another live process holds the lock (its pid is named).
@@ -174,7 +188,7 @@ class RunLock:
         except FileExistsError:
             return False
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+            handle.write(f"{os.getpid()} {socket.gethostname()} {_process_start(os.getpid())}\n")
         return True
 
     def __enter__(self) -> RunLock:
@@ -184,11 +198,11 @@ class RunLock:
                 self._held = True
                 return self
             try:
-                pid_text, _, host = self.path.read_text(encoding="utf-8").strip().partition(" ")
+                pid_text, host, start = (self.path.read_text(encoding="utf-8").split() + ["", ""])[:3]
                 pid = int(pid_text)
             except (OSError, ValueError):
-                pid, host = -1, socket.gethostname()  # unreadable or half-written: treat as stale
-            if host == socket.gethostname() and pid != os.getpid() and (pid < 0 or not _process_alive(pid)):
+                pid, host, start = -1, socket.gethostname(), ""  # unreadable or half-written: treat as stale
+            if host == socket.gethostname() and (pid < 0 or not _process_alive(pid, start)):
                 logger.warning("removing stale lock %s of process %d, which no longer runs", self.path, pid)
                 self.path.unlink(missing_ok=True)
                 continue

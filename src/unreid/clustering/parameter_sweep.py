@@ -85,8 +85,3 @@ def sweep_clustering(
                         row["false_merge_same_camera"] = false_merge_camera_share(labels, truth, cameras)
                 rows.append(row)
     return rows
-
-
-def as_tensor(values: object) -> Tensor:
-    """Features from numpy (e.g. a float16 ``.npy``) as a float32 tensor."""
-    return torch.as_tensor(values).float()

@@ -36,8 +36,8 @@ from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
 from unreid.generator.enhancement_set import EnhancementSet
 from unreid.engine.feature_dump import save_epoch_features
-from unreid.generator.generated_queries import GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss
 from unreid.losses.level_ramp import LevelRamp
+from unreid.generator.generated_queries import GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
@@ -209,8 +209,7 @@ def train_unsupervised(
     elif ctx.is_main and (run_dir / "metrics.jsonl").exists():
         (run_dir / "metrics.jsonl").unlink()
 
-    generated_records = enhancement.records if enhancement is not None else []
-    all_cameras = np.array([r.camera_id for r in [*train_records, *generated_records]])  # [N + M] (target camera)
+    real_cameras = np.array([r.camera_id for r in train_records])  # [N]: the sampler draws real images only
     plotter = BackgroundPlotter(run_dir) if ctx.is_main else None
     aug_gen = torch.Generator(device=pixels.device)
     for epoch in range(start_epoch, optim.epochs):
@@ -256,7 +255,7 @@ def train_unsupervised(
         sampler = PKSampler(
             labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
             seed=runtime.seed * 1009 + epoch * 7919 + ctx.rank,
-            cameras=all_cameras[:n_real] if optim.camera_aware else None,  # real images; generated join via the mixer
+            cameras=real_cameras if optim.camera_aware else None,
         )
         mixer = None
         if source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:

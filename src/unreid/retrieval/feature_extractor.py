@@ -1,71 +1,95 @@
-"""Public feature extractor: image files or arrays in, L2-normalised embeddings out."""
+"""Public feature extractor: image files, bytes, PIL images or arrays in, L2-normalised embeddings out."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import Tensor
 
-from unreid.data.image_bank import decode_images
 from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.extract import extract_features
 from unreid.models.embedding_model import EmbeddingModel, build_embedding_model
+from unreid.retrieval.image_input import ImageInput, load_pixels
+from unreid.retrieval.model_fingerprint import model_fingerprint
+
+logger = logging.getLogger(__name__)
 
 
 class FeatureExtractor:
-    """Embeddings of person crops from a trained unreid checkpoint.
+    """Embeddings of person crops from a trained unreid model.
+
+    Inputs may be paths, encoded bytes, PIL images or arrays of any size and mode
+    (RGB, RGBA, grayscale, palette PNG); they are resized to the model's input size.
+    Images are read and embedded ``batch_size`` at a time, so folders of any length fit.
 
     Example:
-        >>> from unreid.retrieval.feature_extractor import FeatureExtractor
-        >>> extractor = FeatureExtractor.from_checkpoint("runs/market1501/model.pth")  # doctest: +SKIP
-        >>> feats = extractor(["a.jpg", "b.jpg"])  # doctest: +SKIP
-        >>> feats.shape, float(feats[0] @ feats[1])  # doctest: +SKIP
-        (torch.Size([2, 2048]), 0.83)
+        >>> import tempfile, numpy as np, torch
+        >>> from unreid import FeatureExtractor
+        >>> from unreid.models.embedding_model import build_embedding_model
+        >>> path = tempfile.mkdtemp() + "/model.pth"  # `unreid train` writes runs/<name>/model.pth
+        >>> model = build_embedding_model(backbone="resnet18")
+        >>> torch.save({"model": model.state_dict(),
+        ...             "model_spec": {"backbone": "resnet18", "height": 64, "width": 32}}, path)
+        >>> extractor = FeatureExtractor.from_checkpoint(path, device="cpu")
+        >>> crops = [np.zeros((120, 50, 3), np.uint8), np.full((90, 40), 200, np.uint8)]  # RGB, grayscale
+        >>> feats = extractor(crops)
+        >>> feats.shape
+        torch.Size([2, 512])
+        >>> [round(float(n), 4) for n in feats.norm(dim=1)]
+        [1.0, 1.0]
 
     Args:
         model: an :class:`EmbeddingModel` (put on the wanted device first).
-        height, width: input size the model was trained at.
+        height: input height the model was trained at.
+        width: input width the model was trained at.
         batch_size: images per forward pass.
     """
 
-    def __init__(self, model: EmbeddingModel, *, height: int, width: int, batch_size: int = 128) -> None:
+    def __init__(self, model: EmbeddingModel, *, height: int, width: int, batch_size: int = 64) -> None:
         self.model = model.eval()
         self.height, self.width, self.batch_size = height, width, batch_size
+        self.fingerprint = model_fingerprint(model.state_dict(), height=height, width=width)
 
     @classmethod
-    def from_checkpoint(cls, path: str | Path, *, device: str | torch.device = "cpu", batch_size: int = 128) -> FeatureExtractor:
+    def from_checkpoint(
+        cls, path: str | Path, *, device: str | torch.device = "cpu", batch_size: int = 64
+    ) -> FeatureExtractor:
+        """Rebuild the model of a checkpoint written by ``unreid train`` (``model.pth``)."""
         state = load_checkpoint(Path(path))
-        spec = dict(state.get("model_spec") or {})
-        if "backbone" not in spec:
-            raise ValueError(f"{path}: checkpoint has no model_spec; it was not written by unreid train")
+        spec: dict[str, Any] = dict(state.get("model_spec") or {})
+        if "backbone" not in spec or "height" not in spec or "width" not in spec:
+            raise ValueError(f"{path}: checkpoint has no model_spec; use the model.pth written by `unreid train`")
         height, width = int(spec.pop("height")), int(spec.pop("width"))
         model = build_embedding_model(**spec)
-        model.load_state_dict(state["model"])
-        return cls(model.to(device), height=height, width=width, batch_size=batch_size)
+        try:
+            model.load_state_dict(state["model"])
+        except RuntimeError as error:
+            raise ValueError(f"{path}: weights do not fit its model_spec {spec} ({str(error)[:200]})") from error
+        extractor = cls(model.to(device), height=height, width=width, batch_size=batch_size)
+        logger.info("loaded %s (%s, %dx%d, fingerprint %s)", path, spec["backbone"], height, width,
+                    extractor.fingerprint)
+        return extractor
 
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
-    def __call__(self, images: Sequence[str | Path | Image.Image | np.ndarray]) -> Tensor:
-        """Embeddings ``[N, D]`` of image paths, PIL images or ``uint8 HxWx3`` arrays."""
-        pixels = self._pixels(images)  # [N, 3, H, W] uint8
-        return extract_features(self.model, pixels, batch_size=self.batch_size, progress=False)
+    @property
+    def embedding_dim(self) -> int:
+        return int(self.model.embedding_dim)
 
-    def _pixels(self, images: Sequence[str | Path | Image.Image | np.ndarray]) -> Tensor:
-        if all(isinstance(i, (str, Path)) for i in images):
-            return decode_images([Path(i) for i in images], height=self.height, width=self.width, progress=False)
-        out = []
-        for item in images:
-            image = Image.open(item) if isinstance(item, (str, Path)) else item
-            if isinstance(image, np.ndarray):
-                if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-                    raise ValueError(f"arrays must be uint8 HxWx3 RGB, got {image.dtype} {image.shape}")
-                image = Image.fromarray(image)
-            rgb = image.convert("RGB").resize((self.width, self.height), Image.BILINEAR)
-            out.append(torch.from_numpy(np.ascontiguousarray(np.asarray(rgb).transpose(2, 0, 1))))
-        return torch.stack(out)
+    def __call__(self, images: Sequence[ImageInput]) -> Tensor:
+        """Embeddings ``[N, D]`` (float32, unit length, on the model's device) of ``images``."""
+        if len(images) == 0:
+            return torch.empty((0, self.embedding_dim), device=self.device)
+        chunks = []
+        for start in range(0, len(images), self.batch_size):
+            batch = images[start : start + self.batch_size]
+            pixels = torch.from_numpy(np.stack([load_pixels(i, height=self.height, width=self.width) for i in batch]))
+            chunks.append(extract_features(self.model, pixels, batch_size=self.batch_size, progress=False))  # [b, D]
+        return torch.cat(chunks)  # [N, D]

@@ -1,0 +1,49 @@
+"""``unreid serve INDEX --checkpoint model.pth``: a local search page over a gallery index."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from unreid.cli.model_arguments import add_model_arguments
+
+logger = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("serve", help="a local web page to search a gallery index with uploaded crops")
+    parser.add_argument("index", type=Path, help="index folder from `unreid index build`")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
+    parser.add_argument("--max-upload-mb", type=float, default=5.0, help="larger uploads are refused with 413")
+    add_model_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from unreid.cli.model_arguments import load_embedder
+    from unreid.retrieval.index_store import load_index
+    from unreid.serving.http_server import SearchServer
+    from unreid.serving.search_service import SearchService, ServiceLimits
+
+    if args.max_upload_mb <= 0:
+        raise ValueError(f"--max-upload-mb {args.max_upload_mb} must be > 0")
+    index = load_index(args.index)
+    embedder = load_embedder(args)
+    service = SearchService(index=index, embed=embedder.embed, fingerprint=embedder.fingerprint, name=str(args.index),
+                            limits=ServiceLimits(max_upload_bytes=int(args.max_upload_mb * 2**20)))
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("binding %s: the page is reachable from other machines and has no authentication", args.host)
+    try:
+        server = SearchServer(service, host=args.host, port=args.port)
+    except OSError as error:
+        raise ValueError(f"cannot listen on {args.host}:{args.port} ({error}); choose another --port") from error
+    print(f"serving {len(index)} gallery images at {server.url} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

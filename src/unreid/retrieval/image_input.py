@@ -1,0 +1,98 @@
+"""Turn whatever a user hands us (a path, bytes, a PIL image, an array) into RGB pixels.
+
+Deployment code meets crops of every size and mode: RGBA PNGs with transparency,
+grayscale JPEGs, palette images, ``float`` arrays. One function resolves them all to
+``uint8 [3, H, W]`` RGB at the model's input size, and says which input was bad and
+how to fix it. It uses only numpy and Pillow, so the ONNX path never imports torch.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+ImageInput = Union[str, Path, bytes, Image.Image, np.ndarray]
+"""A file path, encoded image bytes, a PIL image, or an ``HxW``/``HxWxC`` array (C = 1, 3 or 4)."""
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+"""File suffixes read as images when a folder is given (case-insensitive)."""
+
+
+def _describe(item: ImageInput) -> str:
+    if isinstance(item, (str, Path)):
+        return str(item)
+    if isinstance(item, bytes):
+        return f"{len(item)} bytes of upload"
+    if isinstance(item, np.ndarray):
+        return f"array {item.dtype} {item.shape}"
+    return type(item).__name__
+
+
+def _array_to_image(array: np.ndarray) -> Image.Image:
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]  # [H, W, 1] -> [H, W]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ValueError(f"array {array.dtype} {array.shape}: expected HxW, HxWx1, HxWx3 or HxWx4 pixels")
+    if array.dtype != np.uint8:
+        if not np.issubdtype(array.dtype, np.number):
+            raise ValueError(f"array of {array.dtype}: expected numbers (uint8 0..255 or float 0..1)")
+        scale = 255.0 if np.issubdtype(array.dtype, np.floating) and float(np.nanmax(array, initial=0)) <= 1.0 else 1.0
+        array = np.clip(np.nan_to_num(array.astype(np.float64) * scale), 0, 255).round().astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(array))
+
+
+def to_rgb(item: ImageInput) -> Image.Image:
+    """Open ``item`` as an RGB PIL image (alpha is composited on white).
+
+    Raises:
+        ValueError: naming the input when it is missing, not an image, or an array of
+            an unusable shape.
+    """
+    if isinstance(item, np.ndarray):
+        image = _array_to_image(item)
+    elif isinstance(item, Image.Image):
+        image = item
+    elif isinstance(item, (str, Path, bytes)):
+        source = io.BytesIO(item) if isinstance(item, bytes) else Path(item)
+        try:
+            with Image.open(source) as opened:
+                opened.load()
+                image = opened.copy()
+        except FileNotFoundError as error:
+            raise ValueError(f"{_describe(item)}: image file not found; check the path") from error
+        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
+            raise ValueError(
+                f"{_describe(item)}: not a readable image ({error}); give a JPEG or PNG person crop"
+            ) from error
+    else:
+        raise ValueError(f"cannot read a {type(item).__name__} as an image; give a path, bytes, PIL image or array")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def load_pixels(item: ImageInput, *, height: int, width: int) -> np.ndarray:
+    """``uint8 [3, height, width]`` RGB pixels of ``item``, resized with bilinear filtering."""
+    rgb = to_rgb(item)
+    if rgb.size[0] < 1 or rgb.size[1] < 1:
+        raise ValueError(f"{_describe(item)}: empty image")
+    if rgb.size != (width, height):
+        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
+    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1))  # [H, W, 3] -> [3, H, W]
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files under ``folder`` (recursive), sorted; ``ValueError`` when there are none."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: not a folder; give a folder of *.jpg / *.png person crops")
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    if not paths:
+        raise ValueError(f"{folder}: no *.jpg, *.jpeg, *.png, *.bmp or *.webp files here; check the path")
+    return paths

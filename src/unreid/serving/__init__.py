@@ -1,0 +1,1 @@
+"""``unreid serve``: a small local web page and JSON API over a gallery index."""

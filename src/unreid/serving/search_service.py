@@ -1,0 +1,133 @@
+"""What the web page can ask of a gallery index: search by upload or by gallery crop, and crops by number.
+
+The service is separate from HTTP so that it can be tested directly and so that the
+rules live in one place: the gallery must not be empty, the model must be the one that
+built the index, uploads are decoded only as images, and a gallery image is served only
+by its row number in the index, so no request can name a file outside the gallery.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from unreid.retrieval.gallery_index import GalleryIndex
+from unreid.retrieval.image_input import IMAGE_SUFFIXES, ImageInput, to_rgb
+from unreid.retrieval.model_fingerprint import check_fingerprint
+from unreid.retrieval.search_results import search_index
+
+logger = logging.getLogger(__name__)
+
+
+class BadRequest(ValueError):
+    """A client error: ``status`` is the HTTP code to answer with."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """``max_upload_bytes``: larger request bodies get 413; ``max_top_k``: the largest k a client may ask."""
+
+    max_upload_bytes: int = 5 * 2**20
+    max_top_k: int = 100
+
+
+class SearchService:
+    """Search a gallery index with uploaded crops.
+
+    Args:
+        index: the gallery (must hold at least one entry with records).
+        embed: ``images -> float32 [N, D]`` embeddings of the model that built the index.
+        fingerprint: that model's fingerprint (``None`` skips the check).
+        name: the index's name, for messages.
+        limits: request limits.
+    """
+
+    def __init__(self, *, index: GalleryIndex, embed: Callable[[Sequence[ImageInput]], np.ndarray],
+                 fingerprint: str | None, name: str, limits: ServiceLimits | None = None) -> None:
+        if len(index) == 0 or not index.records:
+            raise ValueError(f"gallery index {name} is empty; build it from a folder of crops with `unreid index build`")
+        check_fingerprint(expected=index.fingerprint, actual=fingerprint, what=f"gallery index {name}")
+        self.index, self.embed, self.fingerprint, self.name = index, embed, fingerprint, name
+        self.limits = limits or ServiceLimits()
+        self._lock = threading.Lock()  # one forward pass at a time
+
+    def info(self) -> dict[str, Any]:
+        cams = sorted({r.camera_id for r in self.index.records or []})
+        return {"gallery_size": len(self.index), "dim": self.index.dim, "kind": self.index.kind.value,
+                "fingerprint": self.fingerprint, "cameras": len(cams),
+                "max_upload_bytes": self.limits.max_upload_bytes, "max_top_k": self.limits.max_top_k}
+
+    def top_k(self, value: str | None, default: int = 10) -> int:
+        try:
+            k = int(value) if value not in (None, "") else default
+        except ValueError:
+            raise BadRequest(f"top_k={value!r} is not a number; use 1..{self.limits.max_top_k}") from None
+        if not 1 <= k <= self.limits.max_top_k:
+            raise BadRequest(f"top_k={k} is out of range; use 1..{self.limits.max_top_k}")
+        return k
+
+    def search_upload(self, data: bytes, *, top_k: int) -> list[dict[str, Any]]:
+        """Ranked hits of an uploaded image file (JPEG, PNG, ...)."""
+        if not data:
+            raise BadRequest("empty upload; send the image file as the request body")
+        if len(data) > self.limits.max_upload_bytes:
+            raise BadRequest(f"upload of {len(data)} bytes exceeds the limit of {self.limits.max_upload_bytes}",
+                             status=413)
+        try:
+            image = to_rgb(data)
+        except ValueError as error:
+            raise BadRequest(f"not a readable image: {error}", status=415) from None
+        return self._search(image, top_k=top_k)
+
+    def search_gallery_item(self, row: int, *, top_k: int) -> list[dict[str, Any]]:
+        """Ranked hits of gallery crop ``row`` used as the query (its stored embedding).
+
+        Each hit has ``match``: ``True`` / ``False`` when both person ids are known, else ``None``.
+        """
+        self._check_row(row)
+        hits = search_index(self.index, self.index.features[row : row + 1].cpu().numpy(), top_k=top_k,
+                            fingerprint=self.index.fingerprint, index_name=self.name)
+        query = self.index.records[row] if self.index.records else None
+        return [_public(h.as_dict(query)) for h in hits[0]]
+
+    def _search(self, image: ImageInput, *, top_k: int) -> list[dict[str, Any]]:
+        with self._lock:
+            query = self.embed([image])  # [1, D]
+        hits = search_index(self.index, query, top_k=top_k, fingerprint=self.fingerprint, index_name=self.name)
+        return [_public(h.as_dict()) for h in hits[0]]
+
+    def _check_row(self, row: int) -> None:
+        if not 0 <= row < len(self.index):
+            raise BadRequest(f"gallery item {row} does not exist; the gallery has {len(self.index)} items", status=404)
+
+    def gallery_path(self, row: int) -> Path:
+        """The image file of gallery entry ``row``: only files recorded in the index are ever read."""
+        self._check_row(row)
+        assert self.index.records is not None
+        path = Path(self.index.records[row].path)
+        if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            raise BadRequest(f"gallery item {row}: its image file is missing; rebuild the index", status=404)
+        return path
+
+    def examples(self, count: int) -> list[dict[str, Any]]:
+        """Up to ``count`` evenly spaced gallery entries the page offers as queries to pick."""
+        assert self.index.records is not None
+        rows = np.unique(np.linspace(0, len(self.index) - 1, min(count, len(self.index))).round().astype(int))
+        return [{"index": int(i), "person_id": self.index.records[i].person_id,
+                 "camera_id": self.index.records[i].camera_id} for i in rows]
+
+
+def _public(hit: dict[str, Any]) -> dict[str, Any]:
+    """A hit as the page sees it: the file name and an image URL instead of a server path."""
+    path = Path(hit.pop("path"))
+    return {**hit, "name": path.name, "image": f"/gallery/{hit['index']}"}

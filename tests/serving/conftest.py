@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
+
+from tiny_world import save_tiny_checkpoint, write_market_folder  # noqa: E402
+
+from unreid.retrieval.feature_extractor import FeatureExtractor  # noqa: E402
+from unreid.retrieval.gallery_index import GalleryIndex  # noqa: E402
+from unreid.retrieval.image_records import records_of_source  # noqa: E402
+from unreid.serving.http_server import SearchServer  # noqa: E402
+from unreid.serving.search_service import SearchService, ServiceLimits  # noqa: E402
+
+MAX_UPLOAD = 200_000
+
+
+@pytest.fixture(scope="session")
+def serve_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[FeatureExtractor, GalleryIndex, Path]:
+    root = tmp_path_factory.mktemp("serve")
+    extractor = FeatureExtractor.from_checkpoint(save_tiny_checkpoint(root / "model.pth"))
+    write_market_folder(root / "gallery", persons=3, cameras=2, shots=2)
+    write_market_folder(root / "query", persons=3, cameras=1, shots=1, first_camera=2)
+    records = records_of_source(root / "gallery")
+    index = GalleryIndex(extractor([r.path for r in records]), records=records, kind="exact",
+                         fingerprint=extractor.fingerprint)
+    return extractor, index, root
+
+
+@pytest.fixture(scope="session")
+def server(serve_world: tuple[FeatureExtractor, GalleryIndex, Path]) -> Iterator[SearchServer]:
+    extractor, index, _ = serve_world
+    service = SearchService(index=index, embed=lambda images: extractor(images).numpy(),
+                            fingerprint=extractor.fingerprint, name="test-index",
+                            limits=ServiceLimits(max_upload_bytes=MAX_UPLOAD))
+    httpd = SearchServer(service, port=0)  # any free port on 127.0.0.1
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()

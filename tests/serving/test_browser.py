@@ -1,0 +1,101 @@
+"""The search page in a real headless Chromium: upload a crop, click Search, see the ranked results.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them). Where they
+are missing, the test installs them with apt-get when it runs as root in CI (or with
+``UNREID_INSTALL_BROWSER=1``), and is skipped with the reason otherwise. Set
+``UNREID_SCREENSHOT=path.png`` to keep the screenshot.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from unreid.serving.http_server import SearchServer
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed (pip install selenium)")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+def _find() -> tuple[str | None, str | None]:
+    browser = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    return browser, shutil.which("chromedriver")
+
+
+def _browser_paths() -> tuple[str, str]:
+    browser, driver = _find()
+    wants_install = os.environ.get("UNREID_INSTALL_BROWSER") == "1" or os.environ.get("CI") == "true"
+    if (browser is None or driver is None) and wants_install and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"], env=env,
+                       capture_output=True, timeout=900, check=False)
+        browser, driver = _find()
+    if browser is None or driver is None:
+        pytest.skip("chromium and chromedriver not found; install them with "
+                    "`apt-get install chromium chromium-driver` (bash .ci/run does)")
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def browser() -> object:
+    binary, driver_path = _browser_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1100,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
+    yield driver
+    driver.quit()
+
+
+def _hits(driver: object) -> list[object]:
+    return driver.find_elements(By.CSS_SELECTOR, "#results .hit")  # type: ignore[attr-defined]
+
+
+def test_upload_click_and_see_ranked_results(browser: object, server: SearchServer, serve_world: tuple,
+                                             tmp_path: Path) -> None:
+    driver = browser
+    _, _, root = serve_world
+    driver.get(server.url)  # type: ignore[attr-defined]
+    wait = WebDriverWait(driver, 30)
+    wait.until(lambda d: "12 gallery images" in d.find_element(By.ID, "info").text)
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#examples img")) == 12)
+
+    query = next((root / "query").glob("0002_*.jpg"))
+    driver.find_element(By.ID, "topk").clear()  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "topk").send_keys("6")  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "file").send_keys(str(query))  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "search").click()  # type: ignore[attr-defined]
+    wait.until(lambda d: len(_hits(d)) == 6)
+    labels = [h.text for h in _hits(driver)]
+    assert [label.split()[0] for label in labels] == [f"#{r}" for r in range(1, 7)]
+    scores = [float(label.split()[1]) for label in labels]
+    assert scores == sorted(scores, reverse=True) and all(label.split()[2] in ("c1", "c2") for label in labels)
+    assert driver.find_element(By.ID, "status").text == "6 matches"  # type: ignore[attr-defined]
+    wait.until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)"))
+    shot = Path(os.environ.get("UNREID_SCREENSHOT") or tmp_path / "serve_page.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 1000  # type: ignore[attr-defined]
+
+    driver.find_elements(By.CSS_SELECTOR, "#examples img")[3].click()  # type: ignore[attr-defined]
+    wait.until(lambda d: _hits(d) and _hits(d)[0].text.startswith("#1 1.000"))
+
+
+def test_non_image_upload_shows_the_error(browser: object, server: SearchServer, tmp_path: Path) -> None:
+    driver = browser
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("this is not a picture")
+    driver.get(server.url)  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "file").send_keys(str(fake))  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "search").click()  # type: ignore[attr-defined]
+    wait = WebDriverWait(driver, 30)
+    wait.until(lambda d: d.find_element(By.ID, "status").get_attribute("class") == "error")
+    assert "Error 415: not a readable image" in driver.find_element(By.ID, "status").text  # type: ignore[attr-defined]
+    assert _hits(driver) == []
