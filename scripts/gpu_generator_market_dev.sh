@@ -16,7 +16,7 @@ epochs=${EPOCHS:-50}
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 mkdir -p "$out"
-data_args=(--config "$here/configs/market1501.yaml" --set "data.root=$data")
+data_args=(--config market1501 --set "data.root=$data")
 
 /usr/bin/time -v "$py" -m unreid.cli.main generator train "${data_args[@]}" --out "$out/generator" \
   --steps "${GEN_STEPS:-20000}" --no-progress 2>&1 | tee "$out/generator_train.log"

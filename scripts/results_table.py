@@ -14,7 +14,9 @@ from pathlib import Path
 def describe(config: dict) -> str:
     loss = config["loss"]
     levels = "+".join(name for name in ("centroid", "intra", "inter") if loss[name]) or "none"
-    gen = "gen" if config["generator"]["enabled"] else "no-gen"
+    g = config["generator"]
+    kind = g.get("kind", "color") if g["enabled"] else "none"
+    gen = f"gen-{kind}" + (f"({Path(g['generated_dir']).name})" if g.get("generated_dir") and kind != "none" else "")
     return (f"{config['model']['backbone']} {config['data']['height']}x{config['data']['width']} "
             f"{levels} {gen} ep{config['train']['epochs']}x{config['train']['iterations']} "
             f"seed{config['train']['seed']} eps{config['cluster']['eps']}")

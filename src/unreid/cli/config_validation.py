@@ -72,6 +72,8 @@ _RANGES: dict[str, tuple[Check, str]] = {
     "loss.ramp_start": _int_at_least(0),
     "loss.ramp_epochs": _int_at_least(0),
     "generator.per_image": _int_at_least(0),
+    "generator.batch_fraction": _float_in(0.0, 1.0, high_open=True),
+    "generator.start_epoch": _int_at_least(0),
     "train.epochs": _int_at_least(0),  # 0: evaluate the initial model only
     "train.iterations": _int_at_least(1),
     "train.num_identities": _int_at_least(1),
@@ -96,6 +98,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "loss.inter_mode": tuple(m.value for m in ExtremeMode),
     "loss.positive_pool": tuple(p.value for p in PositivePool),
     "train.amp": AMP_CHOICES,
+    "generator.kind": ("none", "color", "learned"),
 }
 
 
@@ -179,7 +182,7 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
     """
     problems = []
     cameras = split.num_train_cameras
-    if config.generator.enabled and cameras < 2:
+    if config.generator.enabled and config.generator.kind != "none" and cameras < 2:
         problems.append(
             f"generator.enabled=True: the camera-style generator needs at least 2 training cameras, but "
             f"data.root={config.data.root!r} has {cameras}; set generator.enabled=false or fix the cam group "

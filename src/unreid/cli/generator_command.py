@@ -7,9 +7,9 @@ sample grid every ``--sample-every`` steps and a resumable checkpoint every
 (or ``--per-image`` of them) with the learned generator or the colour baseline, plus
 the manifest that ``unreid train --generated DIR`` reads::
 
-    unreid generator train --config configs/market1501.yaml --out runs/gen
-    unreid generator render --config configs/market1501.yaml --checkpoint runs/gen/generator.pth --out runs/gen/images
-    unreid train --config configs/market1501.yaml --generated runs/gen/images
+    unreid generator train --config market1501 --out runs/gen
+    unreid generator render --config market1501 --checkpoint runs/gen/generator.pth --out runs/gen/images
+    unreid train --config market1501 --generated runs/gen/images
 """
 
 from __future__ import annotations

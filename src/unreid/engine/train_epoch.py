@@ -72,13 +72,15 @@ def train_one_epoch(
         with autocast_context(device, amp_dtype):
             queries = model(images)  # [B, D]
         owners = instance_index[idx].to(device)  # [B]
-        real = idx.to(device) < (num_real if num_real is not None else pixels.shape[0])  # [B]
-        if generated_loss_fn is not None and not bool(real.all()):
-            terms = loss_fn(queries[real].float(), targets[real], memory, level_scale=level_scale,
-                            batch_instances=owners[real])
-            extra = generated_loss_fn(queries[~real].float(), targets[~real], memory, level_scale=level_scale,
-                                      batch_instances=owners[real])
-            share = (~real).float().mean()  # generated share of the batch: per-query weighting as one batch
+        is_real = np.asarray(batch_idx) < (num_real if num_real is not None else pixels.shape[0])  # [B], on the host
+        real_rows = torch.from_numpy(np.flatnonzero(is_real)).to(device)  # [B_real]
+        if generated_loss_fn is not None and not is_real.all():
+            gen_rows = torch.from_numpy(np.flatnonzero(~is_real)).to(device)  # [B_gen]
+            terms = loss_fn(queries[real_rows].float(), targets[real_rows], memory, level_scale=level_scale,
+                            batch_instances=owners[real_rows])
+            extra = generated_loss_fn(queries[gen_rows].float(), targets[gen_rows], memory, level_scale=level_scale,
+                                      batch_instances=owners[real_rows])
+            share = float((~is_real).mean())  # weight per query, as if the batch were one
             terms.total = (1 - share) * terms.total + share * extra.total
             terms.levels["generated"] = extra.total.detach()
         else:
@@ -87,11 +89,15 @@ def train_one_epoch(
         terms.total.backward()
         optimizer.step()
         feats = queries.detach().float()  # [B, D]
+        keep = real_rows  # [B_real]
         if gather is not None:
-            feats, targets, owners, real = gather(feats), gather(targets), gather(owners), gather(real.long()).bool()  # [world * B, ...]
+            keep = torch.nonzero(gather(torch.from_numpy(is_real).long().to(device))).squeeze(1)  # [world * B_real]
+            feats, targets, owners = gather(feats), gather(targets), gather(owners)  # [world * B, ...]
+        world = feats.shape[0] // idx.numel()
+        feats, targets, owners = feats[keep], targets[keep], owners[keep]  # generated images never enter the memory
         # On accelerators a static bound (K per rank) keeps the update free of host-device syncs.
-        bound = sampler.k * (feats.shape[0] // idx.numel()) if device.type != "cpu" else None
-        memory.update_centroids(feats[real], targets[real], max_occurrences=bound)  # generated images never move a centroid
+        bound = sampler.k * world if device.type != "cpu" else None
+        memory.update_centroids(feats, targets, max_occurrences=bound)
         memory.update_instances(feats, owners)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()
