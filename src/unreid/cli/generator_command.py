@@ -20,12 +20,14 @@ import logging
 import math
 import time
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from unreid.cli.config import load_config
 from unreid.cli.train_command import add_config_arguments
 from unreid.data.records import ReIDSplit
+
+if TYPE_CHECKING:
+    import torch
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _train_images(args: argparse.Namespace, height: int, width: int) -> tuple[ReIDSplit, torch.Tensor, torch.Tensor, torch.device]:
+    import torch
+
     from unreid.cli.pipeline import load_split, resolve_device
     from unreid.data.image_bank import ImageBank
 
@@ -85,6 +89,8 @@ def _train_images(args: argparse.Namespace, height: int, width: int) -> tuple[Re
 
 
 def run_train(args: argparse.Namespace) -> int:
+    import torch
+
     from unreid.generator.learned_style import LearnedCameraStyle, checkpoint_payload
     from unreid.generator.stargan_training import StarGANOptions, StarGANTrainer, train_stargan
     from unreid.generator.style_grid import save_camera_grid
