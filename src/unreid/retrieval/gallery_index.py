@@ -74,6 +74,7 @@ class SearchResult:
 
 
 def faiss_available() -> bool:
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # not its log of which CPU build it picked
     try:
         import faiss  # noqa: F401
     except ImportError:
