@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,15 @@ def test_bad_onnx_file(tmp_path: Path) -> None:
     (tmp_path / "bad.onnx").write_bytes(b"nope")
     with pytest.raises(ValueError, match="bad.onnx: not a loadable ONNX model"):
         OnnxFeatureExtractor(tmp_path / "bad.onnx")
+
+
+def test_onnx_searches_an_index_built_with_pytorch(exported: tuple[Path, str], tiny_checkpoint: Path,
+                                                  eval_root: Path, tmp_path: Path) -> None:
+    """Same weights, same fingerprint: the ONNX export may search what the checkpoint indexed."""
+    assert main(["index", "build", str(eval_root), "--subset", "gallery", "--checkpoint", str(tiny_checkpoint),
+                 "--out", str(tmp_path / "index"), "--kind", "torch"]) == 0
+    query = eval_root / "bounding_box_test" / "0002_c2s1_000101_00.jpg"
+    assert main(["search", str(tmp_path / "index"), str(query), "--onnx", str(exported[0]), "--top-k", "3",
+                 "--json", str(tmp_path / "hits.json")]) == 0
+    best = json.loads((tmp_path / "hits.json").read_text())[0]["results"][0]
+    assert Path(best["path"]).name == query.name and abs(best["score"] - 1.0) < 1e-4
