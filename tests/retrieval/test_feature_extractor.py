@@ -46,14 +46,17 @@ def test_every_input_kind_gives_the_same_unit_embedding(extractor: FeatureExtrac
 
 def test_modes_are_converted_like_pil(extractor: FeatureExtractor) -> None:
     rgb = crop(2, 1, 0)
-    gray = rgb.convert("L")
-    rgba = rgb.convert("RGBA")  # fully opaque: same pixels as RGB
-    assert torch.allclose(extractor([rgba]), extractor([rgb]), atol=1e-6)
-    assert torch.allclose(extractor([gray]), extractor([gray.convert("RGB")]), atol=1e-6)
-    assert torch.allclose(extractor([np.asarray(gray)]), extractor([gray]), atol=1e-6)
-    assert torch.allclose(extractor([np.asarray(gray)[:, :, None]]), extractor([gray]), atol=1e-6)
-    palette = rgb.convert("P")
-    assert torch.allclose(extractor([palette]), extractor([palette.convert("RGB")]), atol=1e-6)
+    gray, palette = rgb.convert("L"), rgb.convert("P")
+    feats = extractor([
+        rgb.convert("RGBA"), rgb,  # fully opaque RGBA: the same pixels as RGB
+        gray, gray.convert("RGB"), np.asarray(gray), np.asarray(gray)[:, :, None],
+        palette, palette.convert("RGB"),
+    ])  # [8, D]
+    assert torch.allclose(feats[0], feats[1], atol=1e-6)
+    for i in (3, 4, 5):
+        assert torch.allclose(feats[2], feats[i], atol=1e-6)
+    assert torch.allclose(feats[6], feats[7], atol=1e-6)
+    assert not torch.allclose(feats[1], feats[2], atol=1e-3)  # grayscale is not the colour crop
 
 
 def test_transparent_pixels_become_white() -> None:

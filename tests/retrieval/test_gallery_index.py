@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from unreid.data.records import Record
 from unreid.retrieval import gallery_index as gallery_index_module
-from unreid.retrieval.gallery_index import AUTO_EXACT_MAX, GalleryIndex, IndexKind, IndexOptions, resolve_kind
+from unreid.retrieval.gallery_index import AUTO_EXACT_MAX_FLOATS, GalleryIndex, IndexKind, IndexOptions, resolve_kind
 from unreid.retrieval.index_store import load_index, save_index
 from unreid.retrieval.search_results import search_index
 
@@ -54,10 +54,12 @@ def test_hnsw_finds_every_gallery_item_itself() -> None:
 
 
 def test_auto_kind_by_size_and_torch_without_faiss() -> None:
-    assert resolve_kind(IndexKind.AUTO, size=AUTO_EXACT_MAX, have_faiss=True) is IndexKind.EXACT
-    assert resolve_kind(IndexKind.AUTO, size=AUTO_EXACT_MAX + 1, have_faiss=True) is IndexKind.HNSW
-    assert resolve_kind(IndexKind.IVF, size=10, have_faiss=True) is IndexKind.IVF
-    assert resolve_kind(IndexKind.HNSW, size=10, have_faiss=False) is IndexKind.TORCH
+    assert AUTO_EXACT_MAX_FLOATS == 8192 * 2048
+    assert resolve_kind(IndexKind.AUTO, size=8192, dim=2048, have_faiss=True) is IndexKind.EXACT
+    assert resolve_kind(IndexKind.AUTO, size=8193, dim=2048, have_faiss=True) is IndexKind.IVF
+    assert resolve_kind(IndexKind.AUTO, size=32768, dim=512, have_faiss=True) is IndexKind.EXACT
+    assert resolve_kind(IndexKind.IVF, size=10, dim=8, have_faiss=True) is IndexKind.IVF
+    assert resolve_kind(IndexKind.HNSW, size=10, dim=8, have_faiss=False) is IndexKind.TORCH
     assert GalleryIndex(_unit(10, 4, 5), kind="auto").kind is IndexKind.EXACT
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
 
@@ -18,6 +19,16 @@ from unreid.serving.http_server import SearchServer  # noqa: E402
 from unreid.serving.search_service import SearchService, ServiceLimits  # noqa: E402
 
 MAX_UPLOAD = 200_000
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread() -> Iterator[None]:
+    """One intra-op thread: these models are tiny, and on a shared 2-core machine two threads
+    spin against other jobs (measured 8x slower than one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,16 @@ def test_service_refuses_empty_gallery_and_other_model(
         SearchService(index=unlabelled, embed=lambda i: extractor(i).numpy(), fingerprint=None, name="x")
     with pytest.raises(ValueError, match="built with model"):
         SearchService(index=index, embed=lambda i: extractor(i).numpy(), fingerprint="0" * 16, name="x")
+
+
+def test_huge_image_and_missing_length(server: SearchServer, serve_world: tuple[FeatureExtractor, GalleryIndex, Path],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    crop_file = next((serve_world[2] / "query").glob("*.jpg"))
+    monkeypatch.setattr("unreid.retrieval.image_input.MAX_PIXELS", 96 * 48 - 1)  # the crops are 96 x 48
+    status, body, _ = request(server, "POST", "/api/search", crop_file.read_bytes())
+    assert status == 415 and "48 x 96 pixels is more than 4,607" in json.loads(body)["error"]
+    host, port = server.server_address[:2]
+    with socket.create_connection((str(host), int(port)), timeout=30) as raw:
+        raw.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = raw.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 411") and b"Content-Length header" in answer

@@ -81,10 +81,11 @@ def load_query_gallery(root: Path) -> ReIDSplit:
 
 
 def load_eval_split(config: RunConfig) -> ReIDSplit:
-    """The configured data set; a Market-1501 root without ``bounding_box_train/`` gives query and gallery only."""
+    """The configured data set; a Market-1501-layout root without ``bounding_box_train/`` gives query and gallery only."""
     from unreid.cli.pipeline import load_split
 
     root = Path(config.data.root).expanduser()
-    if config.data.dataset == "market1501" and root.is_dir() and not (root / "bounding_box_train").exists():
+    market_layout = config.data.dataset in ("market1501", "synthetic")  # the synthetic set is written in that layout
+    if market_layout and (root / "query").is_dir() and not (root / "bounding_box_train").exists():
         return load_query_gallery(root)
     return load_split(config)

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help="feats.npy/.safetensors from `unreid extract`, or a folder of crops (needs --checkpoint/--onnx)")
     build.add_argument("--out", type=Path, required=True, help="index folder to write")
     build.add_argument("--kind", default="auto", choices=["auto", "exact", "ivf", "hnsw", "torch"],
-                       help="auto: exact up to 50,000 entries, HNSW above")
+                       help="auto: exact while entries x dim <= 2^24 (8,192 x 2048), IVF above")
     build.add_argument("--subset", choices=["train", "query", "gallery"], default=None,
                        help="with a data set root: index this subset")
     build.add_argument("--pattern", default=None, help="file-name regex with integer pid/cam groups")

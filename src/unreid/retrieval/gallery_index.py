@@ -2,8 +2,8 @@
 
 Embeddings are L2-normalised, so the inner product is the cosine similarity and the
 best match has the highest score. Small galleries are searched exactly
-(``faiss.IndexFlatIP``); large ones through an approximate index (IVF lists or an HNSW
-graph), which keeps a query over 100,000 entries at well under 10 ms on a CPU (see
+(``faiss.IndexFlatIP``); large ones through an approximate index (IVF lists by default, or
+an HNSW graph), which keeps a query over 100,000 entries under 10 ms on a CPU (see
 ``benchmarks/search_latency.py``). Where faiss is not installed a blocked torch matmul
 gives the same exact results.
 """
@@ -25,14 +25,17 @@ from unreid.data.records import Record
 
 logger = logging.getLogger(__name__)
 
-AUTO_EXACT_MAX = 50_000
-"""``IndexKind.AUTO`` searches galleries up to this size exactly, larger ones with HNSW."""
+AUTO_EXACT_MAX_FLOATS = 2**24
+"""``IndexKind.AUTO`` searches a gallery exactly while ``G * D`` is at most this (64 MB of float32:
+8,192 entries of 2048-d, 32,768 of 512-d), and through IVF lists above. A single exact query
+reads the whole gallery; on 2 CPU cores 100,000 x 2048 took 328 ms that way, IVF 5.5 ms and
+HNSW 11.5 ms (after a 13-minute build; IVF's took 2.4 minutes), see ``benchmarks/search_latency.py``."""
 
 
 class IndexKind(str, Enum):
     """How the gallery is searched."""
 
-    AUTO = "auto"  # exact up to AUTO_EXACT_MAX entries, HNSW above
+    AUTO = "auto"  # exact up to AUTO_EXACT_MAX_FLOATS gallery values, IVF above
     EXACT = "exact"  # faiss IndexFlatIP (torch when faiss is absent)
     IVF = "ivf"  # faiss IndexIVFFlat: k-means lists, nprobe of them searched
     HNSW = "hnsw"  # faiss IndexHNSWFlat: graph search
@@ -74,6 +77,7 @@ class SearchResult:
 
 
 def faiss_available() -> bool:
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # not its log of which CPU build it picked
     try:
         import faiss  # noqa: F401
     except ImportError:
@@ -81,14 +85,14 @@ def faiss_available() -> bool:
     return True
 
 
-def resolve_kind(kind: IndexKind, *, size: int, have_faiss: bool) -> IndexKind:
+def resolve_kind(kind: IndexKind, *, size: int, dim: int, have_faiss: bool) -> IndexKind:
     """The concrete kind for ``AUTO`` and for a missing faiss (then always ``TORCH``)."""
     if not have_faiss:
         if kind not in (IndexKind.TORCH, IndexKind.AUTO):
             logger.warning("faiss is not installed (pip install faiss-cpu); searching %s exactly with torch", kind.value)
         return IndexKind.TORCH
     if kind is IndexKind.AUTO:
-        return IndexKind.EXACT if size <= AUTO_EXACT_MAX else IndexKind.HNSW
+        return IndexKind.EXACT if size * dim <= AUTO_EXACT_MAX_FLOATS else IndexKind.IVF
     return kind
 
 
@@ -146,7 +150,7 @@ class GalleryIndex:
         self.ids = list(ids) if ids is not None else None
         self.fingerprint = fingerprint
         self.options = options or IndexOptions()
-        self.kind = resolve_kind(IndexKind.parse(kind), size=len(self), have_faiss=faiss_available())
+        self.kind = resolve_kind(IndexKind.parse(kind), size=len(self), dim=self.dim, have_faiss=faiss_available())
         self._faiss_index: Any = None
         if self.kind is not IndexKind.TORCH:
             self._faiss_index = build_faiss_index(

@@ -18,6 +18,9 @@ from PIL import Image, UnidentifiedImageError
 ImageInput = Union[str, Path, bytes, Image.Image, np.ndarray]
 """A file path, encoded image bytes, a PIL image, or an ``HxW``/``HxWxC`` array (C = 1, 3 or 4)."""
 
+MAX_PIXELS = 40_000_000
+"""Larger images are refused before decoding (a person crop is rarely above 1,000 x 1,000)."""
+
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
 """File suffixes read as images when a folder is given (case-insensitive)."""
 
@@ -60,6 +63,9 @@ def to_rgb(item: ImageInput) -> Image.Image:
         source = io.BytesIO(item) if isinstance(item, bytes) else Path(item)
         try:
             with Image.open(source) as opened:
+                if opened.size[0] * opened.size[1] > MAX_PIXELS:
+                    raise ValueError(f"{_describe(item)}: {opened.size[0]} x {opened.size[1]} pixels is more than "
+                                     f"{MAX_PIXELS:,}; crop the person out first")
                 opened.load()
                 image = opened.copy()
         except FileNotFoundError as error:

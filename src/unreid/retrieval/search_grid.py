@@ -77,7 +77,7 @@ def save_search_grid(
         paste(query, GAP, y, QUERY_COLOUR, ["query", f"id {qid} {_camera(query)}"])
         for rank, (hit, score) in enumerate(row_hits):
             x = GAP + (rank + 1) * (cell_w + GAP) + 2 * GAP
-            paste(hit, x, y, match_colour(query, hit), [f"#{rank + 1} {score:.3f}", _camera(hit)])
+            paste(hit, x, y, match_colour(query, hit), [f"#{rank + 1}: {score:.3f}", _camera(hit)])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     canvas.save(path)
