@@ -1,8 +1,9 @@
 """The search page in a real headless Chromium: upload a crop, click Search, see the ranked results.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them). Where they
-are missing, the test installs them with apt-get when it runs as root in CI (or with
-``UNREID_INSTALL_BROWSER=1``), and is skipped with the reason otherwise. Set
+are missing, the test setup installs them with apt-get when it runs as root (as ``.ci/run``
+does; ``UNREID_INSTALL_BROWSER=0`` turns that off), and the test is skipped with the reason
+otherwise. Set
 ``UNREID_SCREENSHOT=path.png`` to keep the screenshot.
 """
 
@@ -29,11 +30,11 @@ def _find() -> tuple[str | None, str | None]:
 
 def _browser_paths() -> tuple[str, str]:
     browser, driver = _find()
-    wants_install = os.environ.get("UNREID_INSTALL_BROWSER") == "1" or os.environ.get("CI") == "true"
+    wants_install = os.environ.get("UNREID_INSTALL_BROWSER", "1") != "0"
     if (browser is None or driver is None) and wants_install and shutil.which("apt-get") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"], env=env,
-                       capture_output=True, timeout=900, check=False)
+        for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]):
+            subprocess.run(command, env=env, capture_output=True, timeout=900, check=False)
         browser, driver = _find()
     if browser is None or driver is None:
         pytest.skip("chromium and chromedriver not found; install them with "
