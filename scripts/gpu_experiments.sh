@@ -26,23 +26,7 @@ export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export TORCHINDUCTOR_CACHE_DIR=${TORCHINDUCTOR_CACHE_DIR:-$out/.inductor-cache}  # compile once per machine
 mkdir -p "$out"
 
-declare -A variant=(
-  [centroid]="--set loss.intra=false --set loss.inter=false"
-  [full]=""
-  [full_centroid_modes]="--set loss.intra_mode=centroid --set loss.inter_mode=centroid"
-  [full_intra_centroid]="--set loss.intra_mode=centroid"
-  [full_core]="--set loss.positive_pool=core"
-  [full_batch]="--set loss.positive_pool=batch"
-  [full_ramp]="--set loss.ramp_start=3 --set loss.ramp_epochs=3"
-  [centroid_intra]="--set loss.inter=false"
-  [centroid_inter]="--set loss.intra=false"
-  [camera_aware]="--set train.camera_aware=true"
-  [camera_centering]="--set cluster.camera_centering=true"
-  [eps_auto]="--set cluster.eps_policy=auto"
-  [eps_schedule]="--set cluster.eps_policy=schedule --set cluster.eps_start=0.6 --set cluster.eps=0.5 --set cluster.eps_epochs=8"
-  [instance_momentum_05]="--set loss.instance_momentum=0.5"
-  [no_generator]="--set generator.enabled=false"
-)
+source "$here/scripts/variants.sh"  # declares the named variants
 names=${VARIANTS:-"centroid full full_centroid_modes full_batch camera_centering camera_aware"}
 start=$(date +%s)
 for seed in $seeds; do
