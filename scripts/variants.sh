@@ -13,6 +13,7 @@ declare -A variant=(
   [centroid_inter]="--set loss.intra=false"
   [camera_aware]="--set train.camera_aware=true"
   [camera_centering]="--set cluster.camera_centering=true"
+  [centroid_camera_centering]="--set cluster.camera_centering=true --set loss.intra=false --set loss.inter=false"
   [eps_auto]="--set cluster.eps_policy=auto"
   [eps_schedule]="--set cluster.eps_policy=schedule --set cluster.eps_start=0.6 --set cluster.eps=0.5 --set cluster.eps_epochs=8"
   [instance_momentum_05]="--set loss.instance_momentum=0.5"
