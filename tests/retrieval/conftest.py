@@ -1,21 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
-from tiny_world import save_tiny_checkpoint, write_market_folder
+from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    """One intra-op thread: these models are tiny, and on a shared 2-core machine two threads
-    spin against other jobs (measured 8x slower than one)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+_one_torch_thread = pytest.fixture(autouse=True, scope="module")(one_torch_thread)
 
 
 @pytest.fixture(scope="session")

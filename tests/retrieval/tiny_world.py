@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -47,3 +48,12 @@ def write_market_folder(folder: Path, *, persons: int, cameras: int, shots: int,
                 crop(p, c, s).save(path, quality=95)
                 paths.append(path)
     return paths
+
+
+def one_torch_thread() -> Iterator[None]:
+    """One intra-op thread for a module's tests (a fixture body): these models are tiny, and on
+    a shared 2-core machine two threads spin against other jobs (measured 8x slower than one)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
 
-from tiny_world import save_tiny_checkpoint, write_market_folder  # noqa: E402
+from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder  # noqa: E402
 
 from unreid.retrieval.feature_extractor import FeatureExtractor  # noqa: E402
 from unreid.retrieval.gallery_index import GalleryIndex  # noqa: E402
@@ -21,14 +20,7 @@ from unreid.serving.search_service import SearchService, ServiceLimits  # noqa: 
 MAX_UPLOAD = 200_000
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread() -> Iterator[None]:
-    """One intra-op thread: these models are tiny, and on a shared 2-core machine two threads
-    spin against other jobs (measured 8x slower than one)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+_one_torch_thread = pytest.fixture(autouse=True, scope="module")(one_torch_thread)
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from unreid.cli.config import load_config
     from unreid.cli.pipeline import resolve_amp, resolve_device
     from unreid.data.image_bank import ImageBank
