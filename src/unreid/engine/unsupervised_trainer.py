@@ -29,15 +29,15 @@ from unreid.engine.checkpoint import LAST, load_checkpoint, save_atomic
 from unreid.engine.distributed import (
     DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
 )
-from unreid.engine.extract import extract_features
 from unreid.engine.background_plotter import BackgroundPlotter
+from unreid.engine.extract import extract_features
+from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import append_metrics, truncate_metrics
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
 from unreid.generator.enhancement_set import EnhancementSet
-from unreid.engine.feature_dump import save_epoch_features
-from unreid.losses.level_ramp import LevelRamp
 from unreid.generator.generated_queries import GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss
+from unreid.losses.level_ramp import LevelRamp
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
