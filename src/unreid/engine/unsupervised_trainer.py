@@ -186,7 +186,7 @@ def train_unsupervised(
     generated_loss = generated_query_loss(loss_fn, generated.levels) if enhancement is not None else None
 
     params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, **({"fused": True} if device.type == "cuda" else {}))
+    optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, fused=True if device.type == "cuda" else None)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=optim.lr_step, gamma=optim.lr_gamma)
     train_model: nn.Module = model
     if ctx.enabled:
