@@ -133,3 +133,13 @@ def test_invalid_arguments() -> None:
     asymmetric[0, 1] = 0.1
     with pytest.raises(ValueError, match="symmetric"):
         dbscan(asymmetric, eps=0.5)
+
+
+def test_core_flags_count_neighbours_within_eps() -> None:
+    from unreid.clustering.dbscan import dbscan_with_core
+
+    d = torch.tensor([[0.0, 0.2, 0.9, 0.3], [0.2, 0.0, 0.9, 0.9], [0.9, 0.9, 0.0, 0.9], [0.3, 0.9, 0.9, 0.0]])
+    labels, core = dbscan_with_core(d, eps=0.3, min_samples=3)
+    # neighbours (self included): 0 -> {0, 1, 3}; 1 -> {0, 1}; 2 -> {2}; 3 -> {0, 3}
+    assert core.tolist() == [True, False, False, False]
+    assert labels.tolist() == [0, 0, -1, 0]

@@ -41,15 +41,17 @@ NOISE = -1
 """Label of points in no cluster."""
 
 
-def core_points(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples: int = 4) -> Tensor:
-    """``[N]`` bool: which samples are DBSCAN core points (at least ``min_samples`` neighbours
-    within ``eps``, self included): the confident members of their clusters."""
-    source, _, n = _eps_edges(distances, eps=eps)  # [E]
-    return torch.bincount(source, minlength=n) >= min_samples  # [N]
-
-
 def dbscan(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples: int = 4) -> Tensor:
-    """Cluster ids (``0..C-1``, noise ``-1``) as sklearn's ``DBSCAN(metric="precomputed")`` gives them.
+    """Cluster ids (``0..C-1``, noise ``-1``) as sklearn's ``DBSCAN(metric="precomputed")`` gives them
+    (see :func:`dbscan_with_core` for the arguments)."""
+    return dbscan_with_core(distances, eps=eps, min_samples=min_samples)[0]
+
+
+def dbscan_with_core(
+    distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples: int = 4
+) -> tuple[Tensor, Tensor]:
+    """:func:`dbscan`'s labels, and which samples are core points (the confident members of
+    their clusters: at least ``min_samples`` neighbours within ``eps``, self included).
 
     Args:
         distances: :class:`SparseDistances` (unstored pairs at distance 1), or a dense
@@ -59,7 +61,7 @@ def dbscan(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples
         min_samples: neighbours (self included) that make a core point.
 
     Returns:
-        ``[N]`` int64 labels on the distances' device.
+        ``[N]`` int64 labels and ``[N]`` bool core flags, on the distances' device.
 
     Raises:
         ValueError: for ``eps < 0``, ``min_samples < 1``, ``eps >= 1`` with sparse input, a
@@ -94,7 +96,7 @@ def dbscan(distances: SparseDistances | Tensor, *, eps: float = 0.6, min_samples
         int(border.sum()),
         int((labels == NOISE).sum()),
     )
-    return labels
+    return labels, core
 
 
 def _eps_edges(distances: SparseDistances | Tensor, *, eps: float) -> tuple[Tensor, Tensor, int]:

@@ -16,7 +16,7 @@ from enum import Enum
 import torch
 from torch import Tensor
 
-from unreid.clustering.dbscan import NOISE, core_points, dbscan
+from unreid.clustering.dbscan import NOISE, dbscan_with_core
 from unreid.clustering.eps_policy import eps_from_distances
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
@@ -103,8 +103,7 @@ def cluster_features(
     middle = time.perf_counter()
     if auto_eps_rho > 0:
         eps = min(eps_from_distances(distances, rho=auto_eps_rho), 0.999)
-    labels = dbscan(distances, eps=eps, min_samples=min_samples)  # [N]
-    core = core_points(distances, eps=eps, min_samples=min_samples)  # [N]
+    labels, core = dbscan_with_core(distances, eps=eps, min_samples=min_samples)  # [N], [N]
     num_clusters = int(labels.max()) + 1 if labels.numel() else 0
     num_outliers = int((labels == NOISE).sum())
     end = time.perf_counter()
