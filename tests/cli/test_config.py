@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from unreid.cli.config import load_config, save_config
+from unreid.config.loader import load_config, save_config
 
 
 def test_precedence_defaults_yaml_then_set(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_shipped_configs_load() -> None:
 
 
 def test_packaged_config_by_name() -> None:
-    from unreid.cli.config import load_config
+    from unreid.config.loader import load_config
 
     config = load_config(files=["market1501"])  # type: ignore[list-item]
     assert config.model.backbone == "resnet50" and config.output_dir == "runs/market1501"
@@ -55,7 +55,7 @@ def test_packaged_config_by_name() -> None:
 
 
 def test_accuracy_options_are_validated_with_their_keys() -> None:
-    from unreid.cli.config_validation import config_problems
+    from unreid.config.validation import config_problems
 
     problems = "\n".join(config_problems(load_config(overrides=[
         "loss.intra_mode=farthest", "loss.positive_pool=nope", "cluster.eps_policy=magic", "cluster.auto_rho=0",

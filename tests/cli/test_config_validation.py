@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from unreid.cli.config import load_config
-from unreid.cli.config_validation import config_problems, validate_config
+from unreid.config.loader import load_config
+from unreid.config.validation import config_problems, validate_config
 
 
 def _valid(tmp_path: Path, *more: str) -> list[str]:

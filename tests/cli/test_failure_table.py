@@ -158,7 +158,7 @@ def test_empty_files_are_found_by_the_quick_scan_before_decoding(synthetic_root:
     bad = _bad_image_folder(synthetic_root, tmp_path / "crops")
     args = tiny_args(tmp_path / "run", tmp_path / "crops", data__dataset="folder", data__bad_files="error",
                      data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
-    import unreid.cli.pipeline as pipeline
+    import unreid.cli.train_run as pipeline
 
     def no_decoding(*args: object, **kwargs: object) -> None:
         raise AssertionError("decoding started")

@@ -26,7 +26,7 @@ import pytest
 import torch
 from tiny_run import tiny_args
 
-import unreid.cli.pipeline  # noqa: F401 - imported once here; the forked runs inherit it
+import unreid.cli.train_run  # noqa: F401 - imported once here; the forked runs inherit it
 from unreid.cli.main import main
 from unreid.engine.run_log import read_metrics
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from unreid.cli.config import RunConfig, config_to_dict, save_config
+from unreid.config import RunConfig, config_to_dict, save_config
 from unreid.cli.run_folder import (
     LOCK_FILE, ResumeMode, RunLock, check_run_folder, clear_run_files, incompatible_keys, remove_stale_temp_files,
 )

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from unreid.cli.config import load_config
-from unreid.cli.pipeline import run_training
+from unreid.config.loader import load_config
+from unreid.cli.train_run import run_training
 from unreid.engine.run_log import read_metrics
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from unreid.cli.config import load_config
+from unreid.config.loader import load_config
 from unreid.cli.main import main
-from unreid.cli.pipeline import build_enhancement_set, load_split
+from unreid.cli.dataset_loading import load_split
+from unreid.cli.enhancement_building import build_enhancement_set
 from unreid.data.image_bank import ImageBank
 from unreid.generator.manifest import read_manifest
 
@@ -49,12 +50,13 @@ def test_config_chooses_and_checks_the_generated_images(tmp_path: Path, data_arg
     assert main(["generator", "render", *data_args, "--kind", "color", "--out", str(tmp_path / "color"),
                  "--per-image", "2", "--no-progress"]) == 0
     config = load_config(overrides=overrides)
-    split = load_split(config)
+    split = load_split(config.data)
     bank = ImageBank(split.train, height=32, width=16, progress=False)
 
     def build(*extra: str) -> object:
         cfg = load_config(overrides=overrides + list(extra))
-        return build_enhancement_set(cfg, split.train, bank, run_dir=tmp_path / "run", is_main=True, progress=False)
+        return build_enhancement_set(cfg.generator, train_records=split.train, train_bank=bank, seed=cfg.train.seed,
+                                     run_dir=tmp_path / "run", is_main=True, progress=False)
 
     assert build("generator.kind=none") is None
     assert build("generator.enabled=false", f"generator.generated_dir={tmp_path / 'color'}") is None

@@ -6,7 +6,7 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
-from unreid.cli.config import load_config
+from unreid.config.loader import load_config
 from unreid.cli.train_command import add_config_arguments, format_table
 
 DEMO_CONFIG = "synthetic_cpu.yaml"
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from unreid.cli.pipeline import run_training
+    from unreid.cli.train_run import run_training
 
     with resources.as_file(resources.files("unreid.configs") / DEMO_CONFIG) as demo_yaml:
         config = load_config(files=[demo_yaml, *args.config], overrides=[f"output_dir={args.out}", *args.overrides])

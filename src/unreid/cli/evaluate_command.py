@@ -15,7 +15,7 @@ from unreid.cli.train_command import add_config_arguments
 from unreid.data.records import ReIDSplit
 
 if TYPE_CHECKING:
-    from unreid.cli.config import RunConfig
+    from unreid.config.schema import RunConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,22 +28,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from unreid.cli.config import load_config
-    from unreid.cli.pipeline import resolve_amp, resolve_device
+    from unreid.config.loader import load_config
+    from unreid.engine.precision import resolve_amp, resolve_device
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
     from unreid.engine.evaluate import evaluate_model
     from unreid.evaluation import save_ranked_list_grid
-    from unreid.models.embedding_model import build_embedding_model
+    from unreid.models.model_spec import ModelSpec
 
     state = load_checkpoint(args.checkpoint)
-    spec = dict(state.get("model_spec") or {})
+    spec = ModelSpec.from_dict(state.get("model_spec"), source=args.checkpoint)
     run_config = args.checkpoint.parent / "config.yaml"
     files = ([run_config] if run_config.is_file() and not args.config else []) + args.config
     config = load_config(files=files, overrides=args.overrides)
     device = resolve_device(config.train.device)
-    height, width = spec.pop("height", config.data.height), spec.pop("width", config.data.width)
-    model = build_embedding_model(**spec) if spec else build_embedding_model(backbone=config.model.backbone)
+    height, width = spec.height, spec.width
+    model = spec.build()
     model.load_state_dict(state["model"])
     model = model.to(device)
     split = load_eval_split(config)
@@ -80,10 +80,10 @@ def load_query_gallery(root: Path) -> ReIDSplit:
 
 def load_eval_split(config: RunConfig) -> ReIDSplit:
     """The configured data set; a Market-1501-layout root without ``bounding_box_train/`` gives query and gallery only."""
-    from unreid.cli.pipeline import load_split
+    from unreid.cli.dataset_loading import load_split
 
     root = Path(config.data.root).expanduser()
     market_layout = config.data.dataset in ("market1501", "synthetic")  # the synthetic set is written in that layout
     if market_layout and (root / "query").is_dir() and not (root / "bounding_box_train").exists():
         return load_query_gallery(root)
-    return load_split(config)
+    return load_split(config.data)

@@ -22,12 +22,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unreid.cli.config import load_config
+from unreid.config.loader import load_config
 from unreid.cli.train_command import add_config_arguments
 from unreid.data.records import ReIDSplit
 
 if TYPE_CHECKING:
     import torch
+
+    from unreid.config.schema import RunConfig
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("generator", help="train the camera-style generator, render generated images")
     actions = parser.add_subparsers(dest="generator_command", required=True)
 
-    train = actions.add_parser("train", help="train the camera-conditioned generator from camera ids alone")
+    train = actions.add_parser("train", help="train the camera-conditioned generator from camera ids alone "
+                                              "(settings: the generator.training section, e.g. "
+                                              "--set generator.training.steps=2000)")
     add_config_arguments(train)
     train.add_argument("--out", type=Path, required=True, help="folder for checkpoints and sample grids")
-    train.add_argument("--steps", type=int, default=20_000)
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--height", type=int, default=128, help="working height (images are resized)")
-    train.add_argument("--width", type=int, default=64)
-    train.add_argument("--channels", type=int, default=64, help="generator and discriminator width")
-    train.add_argument("--residual", type=int, default=6, help="residual blocks of the generator")
-    train.add_argument("--lr", type=float, default=1e-4)
-    train.add_argument("--lambda-cls", type=float, default=1.0)
-    train.add_argument("--lambda-cycle", type=float, default=10.0)
-    train.add_argument("--lambda-identity", type=float, default=5.0)
-    train.add_argument("--sample-every", type=int, default=1000, help="sample grid every N steps (0: never)")
-    train.add_argument("--checkpoint-every", type=int, default=1000, help="checkpoint every N steps")
     train.add_argument("--resume", action="store_true", help=f"continue from OUT/{LAST_CHECKPOINT}")
     train.add_argument("--no-progress", action="store_true")
     train.set_defaults(func=run_train)
@@ -71,20 +63,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     render.set_defaults(func=run_render)
 
 
-def _train_images(args: argparse.Namespace, height: int, width: int) -> tuple[ReIDSplit, torch.Tensor, torch.Tensor, torch.device]:
+def _train_images(config: RunConfig, height: int, width: int, *, progress: bool,
+                  ) -> tuple[ReIDSplit, torch.Tensor, torch.Tensor, torch.device]:
     import torch
 
-    from unreid.cli.pipeline import load_split, resolve_device
+    from unreid.cli.dataset_loading import load_split
     from unreid.data.image_bank import ImageBank
+    from unreid.engine.precision import resolve_device
 
-    config = load_config(files=args.config, overrides=args.overrides)
     device = resolve_device(config.train.device)
     if config.train.threads > 0:
         torch.set_num_threads(config.train.threads)
-    split = load_split(config)
+    split = load_split(config.data)
     if config.data.max_train_images > 0:
         split = dataclasses.replace(split, train=split.train[: config.data.max_train_images])
-    bank = ImageBank(split.train, height=height, width=width, device=device, progress=not args.no_progress)
+    bank = ImageBank(split.train, height=height, width=width, device=device, progress=progress)
     return split, bank.pixels, bank.camera_ids, device
 
 
@@ -95,13 +88,16 @@ def run_train(args: argparse.Namespace) -> int:
     from unreid.generator.stargan_training import StarGANOptions, StarGANTrainer, train_stargan
     from unreid.generator.style_grid import save_camera_grid
 
-    if args.height % 16 or args.width % 16:
-        raise ValueError(f"--height {args.height} --width {args.width}: both must be multiples of 16")
-    _, pixels, cameras, device = _train_images(args, args.height, args.width)
+    from unreid.config.validation import validate_config
+
+    config = load_config(files=args.config, overrides=args.overrides)
+    validate_config(config)
+    g = config.generator.training
+    _, pixels, cameras, device = _train_images(config, g.height, g.width, progress=not args.no_progress)
     num_cameras = int(cameras.max()) + 1
-    options = StarGANOptions(channels=args.channels, num_residual=args.residual, disc_channels=args.channels,
-                             lambda_cls=args.lambda_cls, lambda_cycle=args.lambda_cycle,
-                             lambda_identity=args.lambda_identity, lr=args.lr, batch_size=args.batch_size)
+    options = StarGANOptions(channels=g.channels, num_residual=g.residual, disc_channels=g.channels,
+                             lambda_cls=g.lambda_cls, lambda_cycle=g.lambda_cycle,
+                             lambda_identity=g.lambda_identity, lr=g.lr, batch_size=g.batch_size)
     trainer = StarGANTrainer(num_cameras=num_cameras, options=options, device=device)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -111,21 +107,21 @@ def run_train(args: argparse.Namespace) -> int:
     grid_rows = torch.linspace(0, pixels.shape[0] - 1, 6).long()  # the same sources in every grid
 
     def save(path: Path) -> None:
-        payload = checkpoint_payload(trainer_state=trainer.state_dict(), height=args.height, width=args.width)
+        payload = checkpoint_payload(trainer_state=trainer.state_dict(), height=g.height, width=g.width)
         torch.save(payload, path.with_suffix(".tmp"))
         path.with_suffix(".tmp").replace(path)
 
     def on_every(t: StarGANTrainer) -> None:
-        if args.sample_every > 0 and t.steps_done % args.sample_every == 0:
+        if g.sample_every > 0 and t.steps_done % g.sample_every == 0:
             save_camera_grid(path=out / "samples" / f"step_{t.steps_done:07d}.png",
-                             renderer=LearnedCameraStyle(translator=t.generator, height=args.height, width=args.width),
+                             renderer=LearnedCameraStyle(translator=t.generator, height=g.height, width=g.width),
                              pixels=pixels[grid_rows.to(pixels.device)], cameras=cameras[grid_rows.to(cameras.device)])
-        if args.checkpoint_every > 0 and t.steps_done % args.checkpoint_every == 0:
+        if g.checkpoint_every > 0 and t.steps_done % g.checkpoint_every == 0:
             save(out / LAST_CHECKPOINT)
 
     started = time.perf_counter()
-    every = math.gcd(max(args.sample_every, 0), max(args.checkpoint_every, 0))  # 0 when both are off
-    train_stargan(trainer=trainer, pixels=pixels, cameras=cameras, steps=args.steps, progress=not args.no_progress,
+    every = math.gcd(g.sample_every, g.checkpoint_every)  # 0 when both are off
+    train_stargan(trainer=trainer, pixels=pixels, cameras=cameras, steps=g.steps, progress=not args.no_progress,
                   every=every, on_every=on_every)
     save(out / LAST_CHECKPOINT)
     save(out / FINAL_CHECKPOINT)
@@ -138,17 +134,18 @@ def run_render(args: argparse.Namespace) -> int:
     from unreid.generator.learned_style import CameraStyleRenderer, load_learned_style
     from unreid.generator.rendering import render_to_folder
 
+    config = load_config(files=args.config, overrides=args.overrides)
     renderer: CameraStyleRenderer
     if args.kind == "learned":
         if args.checkpoint is None:
             raise ValueError("generator render --kind learned needs --checkpoint OUT/generator.pth")
         learned = load_learned_style(args.checkpoint)
         height, width = args.height or learned.height, args.width or learned.width
-        split, pixels, cameras, device = _train_images(args, height, width)
+        split, pixels, cameras, device = _train_images(config, height, width, progress=not args.no_progress)
         renderer = learned.to(device)
     else:
         height, width = args.height or 128, args.width or 64
-        split, pixels, cameras, device = _train_images(args, height, width)
+        split, pixels, cameras, device = _train_images(config, height, width, progress=not args.no_progress)
         colour = CameraStyleGenerator(num_cameras=int(cameras.max()) + 1).to(device)
         colour.fit(pixels, cameras)
         renderer = colour

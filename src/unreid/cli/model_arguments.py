@@ -38,7 +38,7 @@ def load_embedder(args: argparse.Namespace) -> Embedder:
 
         onnx_model = OnnxFeatureExtractor(args.onnx, batch_size=args.batch_size)
         return Embedder(onnx_model, onnx_model.fingerprint, args.onnx)
-    from unreid.cli.pipeline import resolve_device
+    from unreid.engine.precision import resolve_device
     from unreid.retrieval.feature_extractor import FeatureExtractor
 
     torch_model = FeatureExtractor.from_checkpoint(args.checkpoint, device=resolve_device(args.device),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from unreid.cli.config import load_config
+from unreid.config.loader import load_config
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from unreid.cli.pipeline import run_training
+    from unreid.cli.train_run import run_training
     from unreid.cli.run_folder import ResumeMode
 
     generated = [f"generator.generated_dir={args.generated}"] if args.generated is not None else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from torch import Tensor, nn
@@ -58,3 +59,42 @@ def evaluate_model(
         query_cams=[r.camera_id for r in query_records], gallery_cams=[r.camera_id for r in gallery_records],
     )
     return EvaluationOutput(result=result, distances=distances.cpu(), query_features=qf, gallery_features=gf)
+
+
+class QueryGalleryEvaluator:
+    """``evaluator(model) -> {"mAP": ..., "R1": ..., ...}`` on fixed query and gallery images.
+
+    Args:
+        query_pixels / gallery_pixels: ``uint8 [Q | G, 3, H, W]`` decoded images.
+        query_records / gallery_records: their identities and cameras.
+        grid_queries: queries shown by :meth:`save_grid`'s ranked-list image.
+    """
+
+    def __init__(self, *, query_pixels: Tensor, gallery_pixels: Tensor, query_records: list[Record],
+                 gallery_records: list[Record], rerank: bool = False, batch_size: int = 256,
+                 amp_dtype: torch.dtype | None = None, channels_last: bool = False, progress: bool = True,
+                 grid_queries: int = 6) -> None:
+        self.query_pixels, self.gallery_pixels = query_pixels, gallery_pixels
+        self.query_records, self.gallery_records = query_records, gallery_records
+        self.rerank, self.batch_size, self.amp_dtype = rerank, batch_size, amp_dtype
+        self.channels_last, self.progress, self.grid_queries = channels_last, progress, grid_queries
+
+    def run(self, model: nn.Module) -> EvaluationOutput:
+        return evaluate_model(
+            model, query_pixels=self.query_pixels, gallery_pixels=self.gallery_pixels,
+            query_records=self.query_records, gallery_records=self.gallery_records, rerank=self.rerank,
+            batch_size=self.batch_size, amp_dtype=self.amp_dtype, channels_last=self.channels_last,
+            progress=self.progress,
+        )
+
+    def __call__(self, model: nn.Module) -> dict[str, float]:
+        return self.run(model).result.as_dict()
+
+    def with_grid(self, model: nn.Module, path: Path) -> dict[str, float]:
+        """The metrics, and a ranked-list image grid of the first queries at ``path``."""
+        from unreid.evaluation import save_ranked_list_grid
+
+        out = self.run(model)
+        save_ranked_list_grid(path=path, query_records=self.query_records, gallery_records=self.gallery_records,
+                              distances=out.distances, num_queries=self.grid_queries)
+        return out.result.as_dict()

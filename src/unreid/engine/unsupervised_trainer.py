@@ -1,7 +1,10 @@
-"""The epoch loop of unsupervised re-ID: extract -> Jaccard -> DBSCAN -> memory -> train.
+"""The epoch loop of unsupervised re-ID: extract -> pseudo-labels -> memory -> train.
 
-Each step is one library call that can be tested on its own; this module only
-strings them together, keeps time, writes metrics and checkpoints, and resumes.
+Each step is a named method over one library call that is tested on its own
+(:func:`extract_features`, a :class:`PseudoLabeller`, :class:`ClusterMemory`,
+:func:`train_one_epoch`); evaluation, the metrics log, checkpoints and plots are
+:mod:`hooks <unreid.engine.epoch_hooks>`. Under DDP every rank extracts its shard and
+trains; rank 0 makes the pseudo-labels and runs the hooks.
 """
 
 from __future__ import annotations
@@ -9,8 +12,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,313 +21,233 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from unreid.clustering import (
-    JaccardMethod, cluster_features, cluster_size_stats, false_merge_camera_share, label_quality,
-)
-from unreid.clustering.camera_centering import center_per_camera
-from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
+from unreid.config.schema import LossConfig, TrainConfig
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
-from unreid.engine.checkpoint import LAST, load_checkpoint, save_atomic
+from unreid.engine.batch_stream import BatchStream
+from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.distributed import (
     DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
 )
-from unreid.engine.background_plotter import BackgroundPlotter
+from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
-from unreid.engine.feature_dump import save_epoch_features
-from unreid.engine.run_log import append_metrics, truncate_metrics
+from unreid.engine.pseudo_labeller import PseudoLabeller, PseudoLabels
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
 from unreid.generator.enhancement_set import EnhancementSet
-from unreid.generator.generated_queries import GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss
+from unreid.generator.generated_queries import BatchQueryLoss, GeneratedBatchMixer, GeneratedImageOptions
 from unreid.losses.level_ramp import LevelRamp
-from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
 logger = logging.getLogger(__name__)
 
-Evaluator = Callable[[nn.Module], dict[str, float]]
-
-
-@dataclass(frozen=True)
-class ClusteringOptions:
-    """k-reciprocal Jaccard distance + DBSCAN settings (Cluster Contrast's defaults).
-
-    ``eps_policy`` (see :mod:`unreid.clustering.eps_policy`): ``fixed`` uses ``eps``;
-    ``schedule`` moves from ``eps_start`` to ``eps`` over ``eps_epochs``; ``auto`` derives
-    eps from the distances with ``auto_rho`` every epoch.
-    """
-
-    k1: int = 30
-    k2: int = 6
-    eps: float = 0.6
-    min_samples: int = 4
-    method: JaccardMethod = JaccardMethod.SPARSE
-    eps_policy: EpsPolicy = EpsPolicy.FIXED
-    eps_start: float = 0.6
-    eps_epochs: int = 0
-    auto_rho: float = 1.6e-3
-    camera_centering: bool = False  # cluster features centred per camera (see clustering.camera_centering)
-
-    def eps_for(self, epoch: int) -> float:
-        if self.eps_policy is EpsPolicy.SCHEDULE:
-            return scheduled_eps(epoch=epoch, start=self.eps_start, end=self.eps, epochs=self.eps_epochs)
-        return self.eps
-
-
-@dataclass(frozen=True)
-class OptimOptions:
-    """Adam with step decay, P x K batches."""
-
-    epochs: int = 50
-    iterations: int = 200
-    num_identities: int = 16
-    num_instances: int = 16
-    lr: float = 3.5e-4
-    weight_decay: float = 5e-4
-    lr_step: int = 20
-    lr_gamma: float = 0.1
-    camera_aware: bool = False  # the K images of an identity span its cameras
-
-
-@dataclass(frozen=True)
-class MemoryOptions:
-    momentum: float = 0.1
-    instance_momentum: float = 0.1
-
-
-@dataclass(frozen=True)
-class RuntimeOptions:
-    """How to run: mixed precision, memory layout, compilation, progress bars, evaluation cadence."""
-
-    amp_dtype: torch.dtype | None = None
-    channels_last: bool = False
-    compile: bool = False
-    progress: bool = True
-    eval_every: int = 1
-    extract_batch_size: int = 256
-    seed: int = 0
-    save_features: bool = False  # each epoch's training features as float16 .npy in run_dir/features
-
 
 @dataclass
-class TrainingHistory:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+class TrainingSet:
+    """What the trainer learns from: ``pixels`` ``uint8 [N, 3, H, W]`` of the real images, their
+    records (person ids only for diagnostics), and generated images as extra queries."""
+
+    pixels: Tensor
+    records: list[Record]
+    enhancement: EnhancementSet | None = None
+    generated: GeneratedImageOptions = GeneratedImageOptions()
+
+    def __post_init__(self) -> None:
+        if self.pixels.shape[0] != len(self.records):
+            raise ValueError(f"{self.pixels.shape[0]} images but {len(self.records)} records")
 
 
-def _pseudo_label_step(
-    features: Tensor, records: list[Record], options: ClusteringOptions, epoch: int
-) -> tuple[Tensor, Tensor, dict[str, float], dict[str, float]]:
-    """Labels ``[N]``, core points ``[N]``, timings, and diagnostics (sizes; quality where ids are known)."""
-    if options.camera_centering:
-        cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
-        features = center_per_camera(features, cameras)  # [N, D]
-    result = cluster_features(
-        features, k1=options.k1, k2=options.k2, eps=options.eps_for(epoch), min_samples=options.min_samples,
-        method=options.method, auto_eps_rho=options.auto_rho if options.eps_policy is EpsPolicy.AUTO else 0.0,
-    )
-    labels = result.labels.cpu()
-    diagnostics = {"eps": round(result.eps, 4), **cluster_size_stats(labels)}
-    truth = [r.person_id for r in records]
-    if min(truth) >= 0:
-        diagnostics.update({f"pl_{k}": v for k, v in label_quality(labels, truth).items()})
-        diagnostics["pl_false_merge_same_camera"] = false_merge_camera_share(labels, truth, [r.camera_id for r in records])
-    assert result.core is not None
-    return result.labels, result.core, dict(result.timings), diagnostics
-
-
-def train_unsupervised(
-    *,
-    model: nn.Module,
-    train_pixels: Tensor,
-    train_records: list[Record],
-    run_dir: Path,
-    loss_fn: MultiLevelContrastiveLoss,
-    level_ramp: LevelRamp = LevelRamp(),
-    clustering: ClusteringOptions = ClusteringOptions(),
-    optim: OptimOptions = OptimOptions(),
-    memory_options: MemoryOptions = MemoryOptions(),
-    runtime: RuntimeOptions = RuntimeOptions(),
-    enhancement: EnhancementSet | None = None,
-    generated: GeneratedImageOptions = GeneratedImageOptions(),
-    evaluate: Evaluator | None = None,
-    model_spec: dict[str, Any] | None = None,
-    resume: bool = False,
-    dist_ctx: DistributedContext | None = None,
-) -> TrainingHistory:
-    """Train ``model`` without labels; returns one metrics row per epoch.
+class UnsupervisedTrainer:
+    """Trains ``model`` without labels, one epoch of fresh pseudo-labels at a time.
 
     Args:
         model: an embedding model on its target device.
-        train_pixels: ``uint8 [N, 3, H, W]`` decoded training images.
-        train_records: their records (person ids are used only for diagnostics).
-        run_dir: checkpoints (``last.pth``, ``model.pth``), ``metrics.jsonl`` and plots go here.
-        loss_fn: the multi-level contrastive loss (its switches select the levels).
+        data: the training images (see :class:`TrainingSet`).
+        labeller: makes each epoch's pseudo-labels (e.g. :class:`~unreid.engine.pseudo_labeller.ClusteringLabeller`).
+        loss: scores each batch against the memory (see :class:`BatchQueryLoss`).
+        train: epochs, batches, optimiser, seed, layout and compilation.
+        memory: the momentum of the centroids and instances (the ``loss`` section).
         level_ramp: the per-epoch scale of the intra and inter levels.
-        enhancement: generated images that join training with their source's pseudo-label,
-            as extra queries only (never clustered, never written into the memory).
-        generated: the batch share, loss levels and first epoch of the generated images.
-        evaluate: called with the model after an epoch (every ``runtime.eval_every``) and
-            at the end; returns metrics such as ``{"mAP": ..., "R1": ...}``.
-        model_spec: how to rebuild the model (saved in checkpoints for ``unreid evaluate``).
-        resume: continue from ``run_dir/last.pth`` if it exists.
-        dist_ctx: the DDP context (default: the initialised process group, if any); rank 0
-            clusters, evaluates and writes files.
+        hooks: run in order after each epoch and after training, on the main process.
+        amp_dtype: autocast dtype (``None``: full precision).
+        extract_batch_size: images per forward pass when extracting.
+        progress: show progress bars.
+        dist_ctx: the DDP context (default: the initialised process group, if any).
     """
-    ctx = dist_ctx or current_context()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    device = next(model.parameters()).device
-    n_real = len(train_records)
-    if train_pixels.shape[0] != n_real:
-        raise ValueError(f"{train_pixels.shape[0]} images but {n_real} records")
-    if enhancement is not None:
-        pixels = torch.cat([train_pixels, enhancement.pixels.to(train_pixels.device)])  # [N + M, 3, H, W]
-        source = enhancement.source_index.to(device)  # [M]
-    else:
-        pixels, source = train_pixels, torch.empty(0, dtype=torch.long, device=device)
-    generated_loss = generated_query_loss(loss_fn, generated.levels) if enhancement is not None else None
 
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.Adam(params, lr=optim.lr, weight_decay=optim.weight_decay, fused=True if device.type == "cuda" else None)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=optim.lr_step, gamma=optim.lr_gamma)
-    train_model: nn.Module = model
-    if ctx.enabled:
-        train_model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if runtime.compile:
-        train_model = torch.compile(train_model)  # type: ignore[assignment]
-    history = TrainingHistory()
-    start_epoch = 0
-    last_path = run_dir / LAST
-    if resume and last_path.is_file():
-        state = load_checkpoint(last_path)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        start_epoch = int(state["epoch"]) + 1
-        history.rows = list(state.get("history", []))
-        if ctx.is_main:
-            truncate_metrics(run_dir, last_epoch=start_epoch - 1)
-        logger.info("resumed from %s at epoch %d", last_path, start_epoch)
-    elif ctx.is_main and (run_dir / "metrics.jsonl").exists():
-        (run_dir / "metrics.jsonl").unlink()
+    def __init__(self, *, model: nn.Module, data: TrainingSet, labeller: PseudoLabeller, loss: BatchQueryLoss,
+                 train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp = LevelRamp(),
+                 hooks: Sequence[EpochHook] = (), amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256,
+                 progress: bool = True, dist_ctx: DistributedContext | None = None) -> None:
+        self.model, self.data, self.labeller, self.loss = model, data, labeller, loss
+        self.train, self.memory_options, self.level_ramp, self.hooks = train, memory, level_ramp, list(hooks)
+        self.amp_dtype, self.extract_batch_size = amp_dtype, extract_batch_size
+        self.ctx = dist_ctx or current_context()
+        self.progress = progress and self.ctx.is_main
+        self.device = next(model.parameters()).device
+        self.epochs, self.start_epoch, self.epoch = train.epochs, 0, -1
+        self.history: list[dict[str, Any]] = []
+        self._times: dict[str, float] = {}
+        enhancement = data.enhancement
+        self.num_real = len(data.records)
+        self.pixels = data.pixels if enhancement is None else torch.cat(
+            [data.pixels, enhancement.pixels.to(data.pixels.device)])  # [N + M, 3, H, W]
+        self.source = (enhancement.source_index.to(self.device) if enhancement is not None
+                       else torch.empty(0, dtype=torch.long, device=self.device))  # [M]
+        self.cameras = np.array([r.camera_id for r in data.records])  # [N]: the sampler draws real images only
+        params = [p for p in model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay,
+                                          fused=True if self.device.type == "cuda" else None)
+        self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, step_size=train.lr_step, gamma=train.lr_gamma)
+        self.train_model: nn.Module = model
+        if self.ctx.enabled:
+            self.train_model = nn.parallel.DistributedDataParallel(
+                model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        if train.compile:
+            self.train_model = torch.compile(self.train_model)  # type: ignore[assignment]
+        self.augment_generator = torch.Generator(device=self.pixels.device)
 
-    real_cameras = np.array([r.camera_id for r in train_records])  # [N]: the sampler draws real images only
-    plotter = BackgroundPlotter(run_dir) if ctx.is_main else None
-    aug_gen = torch.Generator(device=pixels.device)
-    for epoch in range(start_epoch, optim.epochs):
-        aug_gen.manual_seed(runtime.seed * 100_003 + epoch * 101 + ctx.rank)
-        times: dict[str, float] = {}
+    def fit(self) -> list[dict[str, Any]]:
+        """Train epochs ``start_epoch .. epochs - 1``; returns one metrics row per epoch."""
+        if self.ctx.is_main:
+            for hook in self.hooks:
+                hook.before_training(self)
+        for epoch in range(self.start_epoch, self.epochs):
+            self.begin_epoch(epoch)
+            features = self.extract_features(epoch)  # [N, D]
+            labels = self.pseudo_labels(features, epoch)
+            memory = self.build_memory(features, labels)
+            losses = self.train_epoch(memory, labels, epoch)
+            self.check_finite(losses, epoch)
+            self.scheduler.step()
+            self.end_epoch(self.epoch_row(epoch, labels, losses))
+        if self.ctx.is_main:
+            for hook in self.hooks:
+                hook.after_training(self)
+        return self.history
+
+    # --- the steps of an epoch ---
+
+    def begin_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.augment_generator.manual_seed(self.train.seed * 100_003 + epoch * 101 + self.ctx.rank)
+        self._times = {}
+
+    def extract_features(self, epoch: int) -> Tensor:
+        """L2-normalised features ``[N, D]`` of every real training image (each rank extracts its shard)."""
         t0 = time.perf_counter()
-        rows = shard_indices(n_real, ctx)  # this rank's share (all rows without DDP)
+        pixels = self.data.pixels
+        rows = shard_indices(self.num_real, self.ctx)  # this rank's share (all rows without DDP)
         local = extract_features(
-            model, train_pixels[rows.to(train_pixels.device)] if ctx.enabled else train_pixels,
-            batch_size=runtime.extract_batch_size, amp_dtype=runtime.amp_dtype, channels_last=runtime.channels_last,
-            progress=runtime.progress and ctx.is_main, desc=f"epoch {epoch} extract",
+            self.model, pixels[rows.to(pixels.device)] if self.ctx.enabled else pixels,
+            batch_size=self.extract_batch_size, amp_dtype=self.amp_dtype, channels_last=self.train.channels_last,
+            progress=self.progress, desc=f"epoch {epoch} extract",
         )  # [N / world, D]
-        features = unshard(all_gather_cat(local, ctx), n_real, ctx)  # [N, D]
-        times["extract"] = time.perf_counter() - t0
-        diagnostics: dict[str, float] = {}
-        if ctx.is_main:
-            if runtime.save_features:
-                save_epoch_features(run_dir=run_dir, epoch=epoch, features=features, records=train_records)
-            labels, core, cluster_times, diagnostics = _pseudo_label_step(features, train_records, clustering, epoch)
-            times.update(cluster_times)
-            labels, core = labels.to(device), core.to(device)  # [N], [N]
+        features = unshard(all_gather_cat(local, self.ctx), self.num_real, self.ctx)  # [N, D]
+        self._times["extract"] = time.perf_counter() - t0
+        return features
+
+    def pseudo_labels(self, features: Tensor, epoch: int) -> PseudoLabels:
+        """The labeller's labels on the main process, broadcast to every rank; refuses fewer than 2 clusters."""
+        n = self.num_real
+        if self.ctx.is_main:
+            result = self.labeller(features, self.data.records, epoch)
+            self._times.update(result.timings)
+            result.labels, result.core = result.labels.to(self.device), result.core.to(self.device)  # [N], [N]
         else:
-            labels = torch.empty(n_real, dtype=torch.long, device=device)
-            core = torch.empty(n_real, dtype=torch.bool, device=device)
-        labels = broadcast_from_main(labels, ctx)
-        core = broadcast_from_main(core, ctx)
-        num_clusters, num_outliers = int(labels.max().item()) + 1, int((labels < 0).sum().item())
+            result = PseudoLabels(labels=torch.empty(n, dtype=torch.long, device=self.device),
+                                  core=torch.empty(n, dtype=torch.bool, device=self.device), eps=0.0)
+        result.labels = broadcast_from_main(result.labels, self.ctx)
+        result.core = broadcast_from_main(result.core, self.ctx)
+        num_clusters, num_outliers = int(result.labels.max().item()) + 1, int((result.labels < 0).sum().item())
         if num_clusters < 2:
-            hint = (f"lower cluster.eps (now {clustering.eps_for(epoch)}): almost everything merged into one cluster"
-                    if num_outliers < n_real // 2 else
-                    f"raise cluster.eps (now {clustering.eps_for(epoch)}) or lower cluster.min_samples ({clustering.min_samples})")
-            raise TrainingFailure(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; {hint}",
+            eps = round(result.eps, 4)
+            hint = (f"lower cluster.eps (now {eps}): almost everything merged into one cluster"
+                    if num_outliers < n // 2 else f"raise cluster.eps (now {eps}) or lower cluster.min_samples")
+            raise TrainingFailure(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n} images; {hint}",
                                   epoch=epoch)
-        memory = ClusterMemory(
-            features=features, labels=labels, num_clusters=num_clusters,
-            momentum=memory_options.momentum, instance_momentum=memory_options.instance_momentum, core=core,
+        return result
+
+    def build_memory(self, features: Tensor, labels: PseudoLabels) -> ClusterMemory:
+        """Centroids and instances initialised from this epoch's features and labels."""
+        return ClusterMemory(
+            features=features, labels=labels.labels, num_clusters=int(labels.labels.max().item()) + 1,
+            momentum=self.memory_options.momentum, instance_momentum=self.memory_options.instance_momentum,
+            core=labels.core,
         )
-        all_labels = torch.cat([labels, labels[source]])  # [N + M]: generated images take their source's label
+
+    def batch_stream(self, labels: Tensor, epoch: int) -> BatchStream:
+        """P x K batches of real images, with generated images of the same pseudo-identities swapped in."""
+        n, seed, rank, generated = self.num_real, self.train.seed, self.ctx.rank, self.data.generated
+        all_labels = torch.cat([labels, labels[self.source]])  # [N + M]: generated images take their source's label
         instance_index = torch.cat([
-            torch.where(labels >= 0, torch.arange(n_real, device=device), -1),
-            torch.full((source.numel(),), -1, dtype=torch.long, device=device),
+            torch.where(labels >= 0, torch.arange(n, device=self.device), -1),
+            torch.full((self.source.numel(),), -1, dtype=torch.long, device=self.device),
         ])  # [N + M]
         sampler = PKSampler(
-            labels.cpu().numpy(), num_identities=optim.num_identities, num_instances=optim.num_instances,
-            seed=runtime.seed * 1009 + epoch * 7919 + ctx.rank,
-            cameras=real_cameras if optim.camera_aware else None,
+            labels.cpu().numpy(), num_identities=self.train.num_identities, num_instances=self.train.num_instances,
+            seed=seed * 1009 + epoch * 7919 + rank, cameras=self.cameras if self.train.camera_aware else None,
         )
         mixer = None
-        if source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:
-            mixer = GeneratedBatchMixer(source_labels=labels[source].cpu().numpy(), num_real=n_real,
-                                        fraction=generated.fraction, seed=runtime.seed * 1013 + epoch * 31 + ctx.rank)
+        if self.source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:
+            mixer = GeneratedBatchMixer(source_labels=labels[self.source].cpu().numpy(), num_real=n,
+                                        fraction=generated.fraction, seed=seed * 1013 + epoch * 31 + rank)
+        return BatchStream(pixels=self.pixels, labels=all_labels, instance_index=instance_index, num_real=n,
+                           sampler=sampler, device=self.device, mix_generated=mixer, generator=self.augment_generator,
+                           channels_last=self.train.channels_last)
+
+    def train_epoch(self, memory: ClusterMemory, labels: PseudoLabels, epoch: int) -> dict[str, float]:
         t0 = time.perf_counter()
         losses = train_one_epoch(
-            model=train_model, optimizer=optimizer, loss_fn=loss_fn, memory=memory, pixels=pixels,
-            labels=all_labels, instance_index=instance_index, sampler=sampler, iterations=optim.iterations,
-            amp_dtype=runtime.amp_dtype, channels_last=runtime.channels_last, generator=aug_gen,
-            progress=runtime.progress and ctx.is_main, desc=f"epoch {epoch} train",
-            gather=(lambda t: all_gather_cat(t, ctx)) if ctx.enabled else None,
-            level_scale=level_ramp.scale(epoch),
-            mix_generated=mixer, num_real=n_real, generated_loss_fn=generated_loss,
+            model=self.train_model, optimizer=self.optimizer, loss=self.loss, memory=memory,
+            batches=self.batch_stream(labels.labels, epoch), iterations=self.train.iterations,
+            level_scale=self.level_ramp.scale(epoch), amp_dtype=self.amp_dtype,
+            gather=(lambda t: all_gather_cat(t, self.ctx)) if self.ctx.enabled else None,
+            progress=self.progress, desc=f"epoch {epoch} train",
         )
-        times["train"] = time.perf_counter() - t0
-        finite_weights = all(bool(torch.isfinite(p).all()) for p in model.parameters())
+        self._times["train"] = time.perf_counter() - t0
+        return losses
+
+    def check_finite(self, losses: dict[str, float], epoch: int) -> None:
+        """Stop (without saving the epoch) when a loss or a weight is no longer finite."""
+        finite_weights = all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
         if not finite_weights or not all(math.isfinite(v) for v in losses.values()):
             bad = ", ".join(f"{k} {v}" for k, v in losses.items() if not math.isfinite(v)) or "weights"
             raise TrainingFailure(
-                f"epoch {epoch}: the loss is not finite ({bad}); lower train.lr (now {optim.lr}); "
+                f"epoch {epoch}: the loss is not finite ({bad}); lower train.lr (now {self.train.lr}); "
                 "this epoch was not saved", epoch=epoch)
-        scheduler.step()
-        row: dict[str, Any] = {
-            "epoch": epoch, "clusters": num_clusters, "outliers": num_outliers,
-            "lr": optimizer.param_groups[0]["lr"],
+
+    def epoch_row(self, epoch: int, labels: PseudoLabels, losses: dict[str, float]) -> dict[str, Any]:
+        return {
+            "epoch": epoch, "clusters": int(labels.labels.max().item()) + 1,
+            "outliers": int((labels.labels < 0).sum().item()), "lr": self.optimizer.param_groups[0]["lr"],
             **{f"loss_{k}": v for k, v in losses.items()},
-            **{f"time_{k}": round(v, 3) for k, v in times.items()},
-            "level_scale": level_ramp.scale(epoch),
-            **diagnostics,
+            **{f"time_{k}": round(v, 3) for k, v in self._times.items()},
+            "level_scale": self.level_ramp.scale(epoch),
+            **labels.diagnostics,
         }
-        last_epoch = epoch == optim.epochs - 1
-        if not ctx.is_main:
-            history.rows.append(row)
-            ctx.barrier()
-            continue
-        if evaluate is not None and (last_epoch or (runtime.eval_every > 0 and (epoch + 1) % runtime.eval_every == 0)):
-            t0 = time.perf_counter()
-            row.update(evaluate(model))
-            row["time_eval"] = round(time.perf_counter() - t0, 3)
-        history.rows.append(row)
-        append_metrics(run_dir, row)
-        logger.info(_epoch_line(row))
-        save_atomic(
-            {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "scheduler": scheduler.state_dict(), "history": history.rows, "model_spec": model_spec or {}},
-            last_path,
-        )
-        if plotter is not None:
-            plotter.request()
-        ctx.barrier()
-    if plotter is not None:
-        plotter.close()
-    if ctx.is_main:
-        save_atomic(
-            {"model": model.state_dict(), "model_spec": model_spec or {}, "history": history.rows}, run_dir / "model.pth"
-        )
-    return history
 
+    def end_epoch(self, row: dict[str, Any]) -> None:
+        """The hooks, on the main process, then a barrier."""
+        self.history.append(row)
+        if self.ctx.is_main:
+            for hook in self.hooks:
+                hook.after_epoch(self, row)
+        self.ctx.barrier()
 
-def _epoch_line(row: dict[str, Any]) -> str:
-    parts = [f"epoch {row['epoch']:3d}", f"clusters {row['clusters']}", f"outliers {row['outliers']}"]
-    if "size_max" in row:
-        parts.append(f"eps {row['eps']:.3f} sizes max {row['size_max']:.0f} median {row['size_median']:.0f}")
-    parts += [f"{k[5:]} {row[k]:.3f}" for k in ("loss_centroid", "loss_intra", "loss_inter") if k in row]
-    if "pl_nmi" in row:
-        parts.append(f"pseudo NMI {row['pl_nmi']:.3f} P/R {row.get('pl_precision', 0):.2f}/{row.get('pl_recall', 0):.2f}"
-                     f" same-camera merges {row.get('pl_false_merge_same_camera', 0):.2f}")
-    if "mAP" in row:
-        parts.append(f"mAP {100 * row['mAP']:.1f} R1 {100 * row['R1']:.1f}")
-    parts.append("time " + " ".join(f"{k[5:]} {v:.1f}s" for k, v in row.items() if k.startswith("time_")))
-    return " | ".join(parts)
+    # --- state ---
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything ``--resume`` needs to continue after the current epoch."""
+        return {"epoch": self.epoch, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "history": self.history}
+
+    def resume_from(self, last: Path) -> None:
+        """Continue after the epoch saved in ``last`` (model, optimiser, scheduler, history)."""
+        state = load_checkpoint(last)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.start_epoch = int(state["epoch"]) + 1
+        self.history = list(state.get("history", []))
+        logger.info("resumed from %s at epoch %d", last, self.start_epoch)

@@ -16,8 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import torch
+from torch import Tensor
 
-from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+from unreid.losses.multilevel_contrastive import LossTerms, MultiLevelContrastiveLoss
+from unreid.memory.cluster_memory import ClusterMemory
 
 logger = logging.getLogger(__name__)
 
@@ -100,3 +103,35 @@ class GeneratedBatchMixer:
         for pos in self.rng.choice(eligible, size=min(count, eligible.size), replace=False):
             out[pos] = self.rng.choice(self.by_label[int(batch_labels[pos])])
         return out
+
+
+class BatchQueryLoss:
+    """The loss of one batch whose rows may be real or generated queries.
+
+    Real queries see every active level of ``loss_fn``. Generated queries see
+    ``generated_loss_fn`` (``loss_fn`` restricted to ``generator.levels``; ``None``: the
+    same levels as real ones, so the batch is scored in one call). The two parts are
+    weighted by their share of the batch, as if it were scored at once, and the
+    generated part is logged as the ``generated`` level.
+    """
+
+    def __init__(self, loss_fn: MultiLevelContrastiveLoss,
+                 generated_loss_fn: MultiLevelContrastiveLoss | None = None) -> None:
+        self.loss_fn = loss_fn
+        self.generated_loss_fn = generated_loss_fn
+
+    def __call__(self, queries: Tensor, targets: Tensor, owners: Tensor, is_real: np.ndarray, memory: ClusterMemory,
+                 *, level_scale: float) -> LossTerms:
+        """``queries [B, D]``, pseudo-labels ``targets [B]``, memory rows ``owners [B]``, ``is_real [B]`` (host)."""
+        if self.generated_loss_fn is None or is_real.all():
+            return self.loss_fn(queries.float(), targets, memory, level_scale=level_scale, batch_instances=owners)
+        real_rows = torch.from_numpy(np.flatnonzero(is_real)).to(queries.device)  # [B_real]
+        gen_rows = torch.from_numpy(np.flatnonzero(~is_real)).to(queries.device)  # [B_gen]
+        terms = self.loss_fn(queries[real_rows].float(), targets[real_rows], memory, level_scale=level_scale,
+                             batch_instances=owners[real_rows])
+        extra = self.generated_loss_fn(queries[gen_rows].float(), targets[gen_rows], memory, level_scale=level_scale,
+                                       batch_instances=owners[real_rows])
+        share = float((~is_real).mean())  # weight per query, as if the batch were one
+        terms.total = (1 - share) * terms.total + share * extra.total
+        terms.levels["generated"] = extra.total.detach()
+        return terms

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -13,7 +12,8 @@ from torch import Tensor
 
 from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.extract import extract_features
-from unreid.models.embedding_model import EmbeddingModel, build_embedding_model
+from unreid.models.embedding_model import EmbeddingModel
+from unreid.models.model_spec import ModelSpec
 from unreid.retrieval.image_input import ImageInput, load_pixels
 from unreid.retrieval.model_fingerprint import model_fingerprint
 
@@ -61,17 +61,14 @@ class FeatureExtractor:
     ) -> FeatureExtractor:
         """Rebuild the model of a checkpoint written by ``unreid train`` (``model.pth``)."""
         state = load_checkpoint(Path(path))
-        spec: dict[str, Any] = dict(state.get("model_spec") or {})
-        if "backbone" not in spec or "height" not in spec or "width" not in spec:
-            raise ValueError(f"{path}: checkpoint has no model_spec; use the model.pth written by `unreid train`")
-        height, width = int(spec.pop("height")), int(spec.pop("width"))
-        model = build_embedding_model(**spec)
+        spec = ModelSpec.from_dict(state.get("model_spec"), source=Path(path))
+        model = spec.build()
         try:
             model.load_state_dict(state["model"])
         except RuntimeError as error:
             raise ValueError(f"{path}: weights do not fit its model_spec {spec} ({str(error)[:200]})") from error
-        extractor = cls(model.to(device), height=height, width=width, batch_size=batch_size)
-        logger.info("loaded %s (%s, %dx%d, fingerprint %s)", path, spec["backbone"], height, width,
+        extractor = cls(model.to(device), height=spec.height, width=spec.width, batch_size=batch_size)
+        logger.info("loaded %s (%s, %dx%d, fingerprint %s)", path, spec.backbone, spec.height, spec.width,
                     extractor.fingerprint)
         return extractor
 

@@ -10,96 +10,43 @@ set's file names are parsed (a quick scan, no image decoded).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
-import math
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from unreid.cli.config import RunConfig
-from unreid.clustering import JaccardMethod
-from unreid.clustering.eps_policy import EpsPolicy
+from unreid.config.option import option_info
+from unreid.config.schema import RunConfig
 from unreid.data.image_bank import BadFilePolicy
 from unreid.data.records import ReIDSplit
-from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
+from unreid.generator.generated_queries import LOSS_LEVELS
+from unreid.generator.generator_kind import GeneratorKind
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("market1501", "msmt17", "folder", "synthetic")
-AMP_CHOICES = ("auto", "bf16", "fp16", "none")
 
-Check = Callable[[Any], bool]
-
-
-def _int_at_least(low: int) -> tuple[Check, str]:
-    return (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low), f"an integer >= {low}"
-
-
-def _float_in(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> tuple[Check, str]:
-    def check(v: Any) -> bool:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            return False
-        return (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
-
-    left, right = "(" if low_open else "[", ")" if high_open else "]"
-    return check, f"a number in {left}{low}, {high}{right}"
-
-
-_RANGES: dict[str, tuple[Check, str]] = {
-    "data.height": _int_at_least(16),
-    "data.width": _int_at_least(8),
-    "data.synthetic_identities": _int_at_least(4),
-    "data.synthetic_camera_strength": _float_in(0.0, 1.0),
-    "data.max_train_images": _int_at_least(0),
-    "model.embedding_dim": _int_at_least(0),
-    "model.gem_p": _float_in(0.0, 100.0, low_open=True),
-    "model.samples_per_bn": _int_at_least(1),
-    "cluster.k1": _int_at_least(1),
-    "cluster.k2": _int_at_least(1),
-    "cluster.eps": _float_in(0.0, 1.0, low_open=True, high_open=True),
-    "cluster.min_samples": _int_at_least(1),
-    "cluster.eps_start": _float_in(0.0, 1.0, low_open=True, high_open=True),
-    "cluster.eps_epochs": _int_at_least(0),
-    "cluster.auto_rho": _float_in(0.0, 1.0, low_open=True),
-    "loss.temperature": _float_in(0.0, 10.0, low_open=True),
-    "loss.centroid_weight": _float_in(0.0, 1e6),
-    "loss.intra_weight": _float_in(0.0, 1e6),
-    "loss.inter_weight": _float_in(0.0, 1e6),
-    "loss.momentum": _float_in(0.0, 1.0),
-    "loss.instance_momentum": _float_in(0.0, 1.0),
-    "loss.ramp_start": _int_at_least(0),
-    "loss.ramp_epochs": _int_at_least(0),
-    "generator.per_image": _int_at_least(0),
-    "generator.batch_fraction": _float_in(0.0, 1.0, high_open=True),
-    "generator.start_epoch": _int_at_least(0),
-    "train.epochs": _int_at_least(0),  # 0: evaluate the initial model only
-    "train.iterations": _int_at_least(1),
-    "train.num_identities": _int_at_least(1),
-    "train.num_instances": _int_at_least(1),
-    "train.lr": _float_in(0.0, 1.0, low_open=True),
-    "train.weight_decay": _float_in(0.0, 1.0),
-    "train.lr_step": _int_at_least(1),
-    "train.lr_gamma": _float_in(0.0, 1.0, low_open=True),
-    "train.eval_every": _int_at_least(0),
-    "train.threads": _int_at_least(0),
-    "eval.batch_size": _int_at_least(1),
-    "eval.grid_queries": _int_at_least(0),
-}
-"""Key -> (check, allowed values in words)."""
-
-_CHOICES: dict[str, tuple[str, ...]] = {
-    "data.dataset": DATASETS,
-    "data.bad_files": tuple(p.value for p in BadFilePolicy),
-    "cluster.method": tuple(m.value for m in JaccardMethod),
-    "cluster.eps_policy": tuple(p.value for p in EpsPolicy),
-    "loss.intra_mode": tuple(m.value for m in ExtremeMode),
-    "loss.inter_mode": tuple(m.value for m in ExtremeMode),
-    "loss.positive_pool": tuple(p.value for p in PositivePool),
-    "train.amp": AMP_CHOICES,
-    "generator.kind": ("none", "color", "learned"),
-}
+def _range_and_choice_problems(section: Any, prefix: str = "") -> list[str]:
+    """Each option's declared range or choice list, checked on its current value."""
+    problems = []
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            problems += _range_and_choice_problems(value, prefix=f"{key}.")
+            continue
+        info = option_info(f)
+        if info is None:
+            continue
+        if info.range is not None:
+            integer = isinstance(f.default, int) and not isinstance(f.default, bool)
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not numeric or (integer and not isinstance(value, int)) or not info.range.contains(float(value)):
+                problems.append(f"{key}={value!r}: expected {info.range.describe(integer=integer)}")
+        if info.choices is not None and value not in info.choices():
+            problems.append(f"{key}={value!r}: valid values are {', '.join(info.choices())}")
+    return problems
 
 
 def _get(config: RunConfig, key: str) -> Any:
@@ -125,15 +72,7 @@ def _device_problem(name: str) -> str | None:
 
 def config_problems(config: RunConfig) -> list[str]:
     """Every problem of ``config`` that can be seen without the data, one line each."""
-    problems = []
-    for key, (check, allowed) in _RANGES.items():
-        value = _get(config, key)
-        if not check(value):
-            problems.append(f"{key}={value!r}: expected {allowed}")
-    for key, choices in _CHOICES.items():
-        value = _get(config, key)
-        if value not in choices:
-            problems.append(f"{key}={value!r}: valid values are {', '.join(choices)}")
+    problems = _range_and_choice_problems(config)
     if not config.output_dir.strip():
         problems.append("output_dir='': give the folder for checkpoints and reports")
     device = _device_problem(config.train.device)
@@ -162,6 +101,13 @@ def config_problems(config: RunConfig) -> list[str]:
             problems.append(f"{key}={value!r}: not a folder")
     if config.data.dataset == "folder" and bool(config.data.folder_query) != bool(config.data.folder_gallery):
         problems.append("data.folder_query and data.folder_gallery: give both (for evaluation) or neither")
+    levels = [part.strip() for part in config.generator.levels.split(",") if part.strip()]
+    if not levels or set(levels) - set(LOSS_LEVELS):
+        problems.append(f"generator.levels={config.generator.levels!r}: one or more of {', '.join(LOSS_LEVELS)}, "
+                        "comma-separated")
+    g = config.generator.training
+    if g.height % 16 or g.width % 16:
+        problems.append(f"generator.training.height={g.height}, width={g.width}: both must be multiples of 16")
     if config.train.threads > (os.cpu_count() or 1) * 4:
         problems.append(f"train.threads={config.train.threads}: this machine has {os.cpu_count()} CPU cores")
     return problems
@@ -182,7 +128,7 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
     """
     problems = []
     cameras = split.num_train_cameras
-    if config.generator.enabled and config.generator.kind != "none" and cameras < 2:
+    if config.generator.enabled and config.generator.kind is not GeneratorKind.NONE and cameras < 2:
         problems.append(
             f"generator.enabled=True: the camera-style generator needs at least 2 training cameras, but "
             f"data.root={config.data.root!r} has {cameras}; set generator.enabled=false or fix the cam group "
@@ -195,7 +141,7 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
     unusable = _missing_or_empty(split)
-    if unusable and config.data.bad_files == "error":
+    if unusable and config.data.bad_files is BadFilePolicy.ERROR:
         shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")
         problems.append(f"data.bad_files='error': {len(unusable)} image file(s) are missing or empty: {shown}; "
                         "delete them or set data.bad_files=skip")

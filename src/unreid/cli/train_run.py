@@ -1,0 +1,177 @@
+"""``unreid train`` as a function: check, guard the run folder, decode, build, train, report.
+
+This is where the configuration meets the library: each section is handed to the
+component it configures, as typed keyword arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from unreid.cli.dataset_loading import load_training_split
+from unreid.cli.enhancement_building import build_enhancement_set, generated_image_options
+from unreid.cli.model_building import build_model, model_spec
+from unreid.cli.run_failures import stop_cleanly
+from unreid.cli.run_folder import ResumeMode, RunLock, check_run_folder, clear_run_files, remove_stale_temp_files
+from unreid.config.loader import config_to_dict, save_config
+from unreid.config.schema import RunConfig
+from unreid.config.validation import validate_config
+from unreid.data.image_bank import ImageBank
+from unreid.data.records import ReIDSplit
+from unreid.engine.checkpoint import LAST
+from unreid.engine.distributed import DistributedContext, init_from_env
+from unreid.engine.epoch_hooks import CheckpointHook, EpochHook, EvaluationHook, MetricsLogHook, PlotHook
+from unreid.engine.evaluate import QueryGalleryEvaluator
+from unreid.engine.precision import resolve_amp, resolve_device
+from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.generator.generated_queries import BatchQueryLoss, generated_query_loss
+from unreid.losses.level_ramp import LevelRamp
+from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    run_dir: Path
+    before: dict[str, float]
+    after: dict[str, float]
+    history: list[dict[str, Any]]
+    wall_time: float
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def run_training(
+    config: RunConfig, *, resume: bool | ResumeMode = False, overwrite: bool = False, progress: bool = True
+) -> RunOutcome:
+    """The whole job: data, model, generator, unsupervised training, evaluation, report files.
+
+    The configuration is checked and the run folder guarded (see
+    :mod:`unreid.cli.run_folder`) before any file is written; failures during the run end
+    in :class:`~unreid.cli.run_failures.RunStopped`. Under ``torchrun`` every process
+    trains (DDP) and rank 0 evaluates and writes the report.
+
+    Args:
+        resume: ``True`` (or :attr:`ResumeMode.REQUIRED`) continues from ``last.pth`` and
+            refuses without it; :attr:`ResumeMode.AUTO` starts fresh when there is none.
+        overwrite: replace the files of a run already in ``output_dir``.
+    """
+    start = time.perf_counter()
+    validate_config(config)
+    mode = resume if isinstance(resume, ResumeMode) else (ResumeMode.REQUIRED if resume else ResumeMode.NO)
+    ctx = init_from_env()
+    run_dir = Path(config.output_dir).expanduser()
+    resuming = mode is not ResumeMode.NO
+    if ctx.is_main:
+        resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config))
+    split = load_training_split(config)  # parses file names only: a quick scan before anything is written
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with RunLock(run_dir) if ctx.is_main else contextlib.nullcontext(), stop_cleanly(run_dir):
+        if ctx.is_main:
+            remove_stale_temp_files(run_dir)
+            if overwrite:
+                clear_run_files(run_dir)
+            save_config(config, run_dir / "config.yaml")
+        return _run(config, split, run_dir=run_dir, resume=resuming, progress=progress, ctx=ctx, start=start)
+
+
+def _decode(config: RunConfig, split: ReIDSplit, *, device: torch.device, progress: bool, run_dir: Path,
+            is_main: bool) -> tuple[ReIDSplit, dict[str, ImageBank]]:
+    """Every image of the split decoded once; unreadable files left out (and listed) or refused."""
+    data = config.data
+    bank_device = device if data.device_resident else torch.device("cpu")
+    banks = {name: ImageBank(records, height=data.height, width=data.width, device=bank_device, progress=progress,
+                             bad_files=data.bad_files)
+             for name, records in (("train", split.train), ("query", split.query), ("gallery", split.gallery))
+             if records}
+    bad = [(name, path, reason) for name, bank in banks.items() for path, reason in bank.bad_files]
+    if bad and is_main:
+        lines = "".join(f"{name}\t{path}\t{reason}\n" for name, path, reason in bad)
+        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8")
+        logger.warning("%d unreadable image(s) skipped; the list is in %s", len(bad), run_dir / "bad_files.txt")
+    kept = {name: bank.records for name, bank in banks.items()}  # without skipped unreadable files
+    split = dataclasses.replace(split, train=kept["train"], query=kept.get("query", []), gallery=kept.get("gallery", []))
+    return split, banks
+
+
+def _run(
+    config: RunConfig, split: ReIDSplit, *, run_dir: Path, resume: bool, progress: bool, ctx: DistributedContext,
+    start: float,
+) -> RunOutcome:
+    t, l = config.train, config.loss
+    seed_everything(t.seed)
+    if t.threads > 0:
+        torch.set_num_threads(t.threads)
+    device = resolve_device(t.device)
+    if ctx.enabled and device.type == "cuda":
+        device = torch.device("cuda", ctx.local_rank)
+    progress = progress and ctx.is_main
+    amp = resolve_amp(t.amp, device)
+    split, banks = _decode(config, split, device=device, progress=progress, run_dir=run_dir, is_main=ctx.is_main)
+    evaluator = None
+    if "query" in banks and "gallery" in banks:
+        evaluator = QueryGalleryEvaluator(
+            query_pixels=banks["query"].pixels, gallery_pixels=banks["gallery"].pixels, query_records=split.query,
+            gallery_records=split.gallery, rerank=config.eval.rerank, batch_size=config.eval.batch_size,
+            amp_dtype=amp, channels_last=t.channels_last, progress=progress, grid_queries=config.eval.grid_queries)
+    else:
+        logger.warning("%s has no query/gallery images: training without evaluation", split.name)
+    model = build_model(config.model, device=device, channels_last=t.channels_last)
+
+    before = evaluator.with_grid(model, run_dir / "ranked_lists_before.png") if ctx.is_main and evaluator else {}
+    if before:
+        logger.info("before training: %s", _fmt(before))
+    enhancement = build_enhancement_set(config.generator, train_records=split.train, train_bank=banks["train"],
+                                        seed=t.seed, run_dir=run_dir, is_main=ctx.is_main, progress=progress)
+    loss_fn = MultiLevelContrastiveLoss(
+        temperature=l.temperature, use_centroid=l.centroid, use_intra=l.intra, use_inter=l.inter,
+        centroid_weight=l.centroid_weight, intra_weight=l.intra_weight, inter_weight=l.inter_weight,
+        intra_mode=l.intra_mode, inter_mode=l.inter_mode, positive_pool=l.positive_pool,
+    )
+    generated = generated_image_options(config.generator)
+    hooks: list[EpochHook] = [EvaluationHook(evaluator, every=t.eval_every)] if evaluator else []
+    hooks += [MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec=model_spec(config.model, config.data).to_dict()),
+              PlotHook(run_dir)] if ctx.is_main else []
+    trainer = UnsupervisedTrainer(
+        model=model, data=TrainingSet(pixels=banks["train"].pixels, records=split.train, enhancement=enhancement,
+                                      generated=generated),
+        labeller=ClusteringLabeller(config.cluster),
+        loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, generated.levels) if enhancement else None),
+        train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs), hooks=hooks,
+        amp_dtype=amp, extract_batch_size=config.eval.batch_size, progress=progress, dist_ctx=ctx,
+    )
+    if resume and (run_dir / LAST).is_file():
+        trainer.resume_from(run_dir / LAST)
+    history = trainer.fit()
+    wall = time.perf_counter() - start
+    if not ctx.is_main:
+        return RunOutcome(run_dir=run_dir, before={}, after={}, history=history, wall_time=wall)
+    after = evaluator.with_grid(model, run_dir / "ranked_lists_after.png") if evaluator else {}
+    wall = time.perf_counter() - start
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{torch.get_num_threads()} threads"
+    results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),
+               "device_name": device_name, "config": config_to_dict(config)}
+    (run_dir / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    logger.info("after training: %s (%.0f s)", _fmt(after) if after else "not evaluated", wall)
+    return RunOutcome(run_dir=run_dir, before=before, after=after, history=history, wall_time=wall)
+
+
+def _fmt(m: dict[str, float]) -> str:
+    return " ".join(f"{k} {100 * v:.1f}" for k, v in m.items())

@@ -1,0 +1,40 @@
+"""The training device and mixed precision, resolved from their configuration names."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import torch
+
+
+class AmpMode(str, Enum):
+    """Mixed precision: ``auto`` is bfloat16 on CUDA and none elsewhere."""
+
+    AUTO = "auto"
+    BF16 = "bf16"
+    FP16 = "fp16"
+    NONE = "none"
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` (CUDA when visible), ``cpu``, ``cuda`` or ``cuda:N``; ``ValueError`` otherwise."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ValueError(f"train.device={name!r} is not a device; use auto, cpu, cuda or cuda:N") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("train.device asks for CUDA but no GPU is visible; use train.device=cpu")
+    return device
+
+
+def resolve_amp(mode: AmpMode | str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype of ``mode`` on ``device`` (``None``: full precision)."""
+    try:
+        mode = AmpMode(mode)
+    except ValueError as error:
+        raise ValueError(f"train.amp={mode!r}; valid values: {', '.join(m.value for m in AmpMode)}") from error
+    if mode is AmpMode.AUTO:
+        return torch.bfloat16 if device.type == "cuda" else None
+    return {AmpMode.NONE: None, AmpMode.BF16: torch.bfloat16, AmpMode.FP16: torch.float16}[mode]

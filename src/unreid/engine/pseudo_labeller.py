@@ -1,0 +1,71 @@
+"""Step 2 of every epoch: pseudo-labels for the training features.
+
+A labeller is any callable ``(features, records, epoch) -> PseudoLabels``; the trainer
+does not care how the labels are made, so another clusterer (or ground truth, for a
+diagnostic upper bound) plugs in without touching the epoch loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import torch
+from torch import Tensor
+
+from unreid.clustering import cluster_features, cluster_size_stats, false_merge_camera_share, label_quality
+from unreid.clustering.camera_centering import center_per_camera
+from unreid.clustering.eps_policy import EpsPolicy
+from unreid.config.schema import ClusterConfig
+from unreid.data.records import Record
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class PseudoLabels:
+    """``labels [N]`` (``-1``: outlier, sits the epoch out), ``core [N]`` points, the step's timings
+    and diagnostics (cluster sizes; label quality where the identities are known)."""
+
+    labels: Tensor
+    core: Tensor
+    eps: float
+    timings: dict[str, float] = field(default_factory=dict)
+    diagnostics: dict[str, float] = field(default_factory=dict)
+
+
+class PseudoLabeller(Protocol):
+    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> PseudoLabels: ...
+
+
+def quality_diagnostics(labels: Tensor, records: list[Record]) -> dict[str, float]:
+    """Cluster sizes, plus pair precision/recall and NMI against the true identities where known."""
+    diagnostics = dict(cluster_size_stats(labels))
+    truth = [r.person_id for r in records]
+    if min(truth) >= 0:
+        diagnostics.update({f"pl_{k}": v for k, v in label_quality(labels, truth).items()})
+        diagnostics["pl_false_merge_same_camera"] = false_merge_camera_share(labels, truth, [r.camera_id for r in records])
+    return diagnostics
+
+
+class ClusteringLabeller:
+    """k-reciprocal Jaccard distance + DBSCAN on (optionally camera-centred) features."""
+
+    def __init__(self, cluster: ClusterConfig) -> None:
+        self.cluster = cluster
+
+    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> PseudoLabels:
+        c = self.cluster
+        if c.camera_centering:
+            cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
+            features = center_per_camera(features, cameras)  # [N, D]
+        result = cluster_features(
+            features, k1=c.k1, k2=c.k2, eps=c.eps_for(epoch), min_samples=c.min_samples, method=c.method,
+            auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
+        )
+        assert result.core is not None
+        labels = result.labels.cpu()  # [N]
+        diagnostics = {"eps": round(result.eps, 4), **quality_diagnostics(labels, records)}
+        return PseudoLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
+                            diagnostics=diagnostics)
