@@ -13,8 +13,10 @@ mkdir -p "$out"
 data=(--set data.dataset=synthetic --set "data.root=$out/synthetic" --set data.synthetic_identities=40
       --set "data.synthetic_camera_strength=${STRENGTH:-0.0}" --set data.height=64 --set data.width=32
       --set train.device=cpu --set train.threads=1)
-"$py" -m unreid.cli.main generator train "${data[@]}" --out "$out/generator" --steps "${GEN_STEPS:-400}" \
-  --height 64 --width 32 --channels 16 --residual 2 --batch-size 16 --lr 1e-3 --sample-every 200 --no-progress \
+"$py" -m unreid.cli.main generator train "${data[@]}" --out "$out/generator" --no-progress \
+  --set "generator.training.steps=${GEN_STEPS:-400}" --set generator.training.height=64 --set generator.training.width=32 \
+  --set generator.training.channels=16 --set generator.training.residual=2 --set generator.training.batch_size=16 \
+  --set generator.training.lr=1e-3 --set generator.training.sample_every=200 \
   > "$out/generator_train.log" 2>&1
 tail -1 "$out/generator_train.log"
 "$py" -m unreid.cli.main generator render "${data[@]}" --checkpoint "$out/generator/generator.pth" \

@@ -19,7 +19,7 @@ mkdir -p "$out"
 data_args=(--config market1501 --set "data.root=$data")
 
 /usr/bin/time -v "$py" -m unreid.cli.main generator train "${data_args[@]}" --out "$out/generator" \
-  --steps "${GEN_STEPS:-20000}" --no-progress 2>&1 | tee "$out/generator_train.log"
+  --set "generator.training.steps=${GEN_STEPS:-20000}" --no-progress 2>&1 | tee "$out/generator_train.log"
 for kind in learned color; do
   "$py" -m unreid.cli.main generator render "${data_args[@]}" --kind "$kind" --checkpoint "$out/generator/generator.pth" \
     --per-image "${PER_IMAGE:-0}" --out "$out/rendered_$kind" --no-progress 2>&1 | tee "$out/render_$kind.log"

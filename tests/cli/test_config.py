@@ -22,7 +22,7 @@ def test_precedence_defaults_yaml_then_set(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "override, message",
-    [("train.epoch=3", "unknown config key 'train.epoch'"), ("train.epochs=many", "expected a int"),
+    [("train.epoch=3", "unknown config key 'train.epoch'"), ("train.epochs=many", "expected an integer"),
      ("loss.inter=maybe", "true/false"), ("epochs", "section.key=value")],
 )
 def test_bad_overrides_name_the_key(override: str, message: str) -> None:
@@ -39,10 +39,22 @@ def test_missing_and_bad_files(tmp_path: Path) -> None:
         load_config(files=[bad])
 
 
-def test_shipped_configs_load() -> None:
-    root = Path(__file__).resolve().parents[2] / "configs"
-    for path in sorted(root.glob("*.yaml")):
-        load_config(files=[path])
+def test_packaged_configs_load_and_hold_only_differences() -> None:
+    import dataclasses
+
+    from unreid.config import RunConfig, packaged_configs, resolve_config_file
+    from unreid.config.loader import config_to_dict, read_config_file
+
+    names = packaged_configs()
+    assert {"market1501", "msmt17", "synthetic_cpu"} <= set(names)
+    defaults = config_to_dict(RunConfig())
+    for name in names:
+        load_config(files=[resolve_config_file(name)])
+        for section, values in read_config_file(name).items():
+            if isinstance(values, dict):
+                same = [k for k, v in values.items() if not isinstance(v, dict) and defaults[section][k] == v]
+                assert not same, f"{name}.yaml repeats the defaults of {section}: {same}"
+    assert dataclasses.is_dataclass(RunConfig())
 
 
 def test_packaged_config_by_name() -> None:
@@ -57,9 +69,10 @@ def test_packaged_config_by_name() -> None:
 def test_accuracy_options_are_validated_with_their_keys() -> None:
     from unreid.config.validation import config_problems
 
-    problems = "\n".join(config_problems(load_config(overrides=[
-        "loss.intra_mode=farthest", "loss.positive_pool=nope", "cluster.eps_policy=magic", "cluster.auto_rho=0",
-        "loss.ramp_epochs=-1"])))
-    for key in ("loss.intra_mode", "loss.positive_pool", "cluster.eps_policy", "cluster.auto_rho", "loss.ramp_epochs"):
-        assert key in problems
-    assert "query, centroid" in problems and "fixed, schedule, auto" in problems
+    with pytest.raises(ValueError) as error:
+        load_config(overrides=["loss.intra_mode=farthest", "loss.positive_pool=nope", "cluster.eps_policy=magic"])
+    for key in ("loss.intra_mode", "loss.positive_pool", "cluster.eps_policy"):
+        assert key in str(error.value)
+    assert "query, centroid" in str(error.value) and "fixed, schedule, auto" in str(error.value)
+    problems = "\n".join(config_problems(load_config(overrides=["cluster.auto_rho=0", "loss.ramp_epochs=-1"])))
+    assert "cluster.auto_rho" in problems and "loss.ramp_epochs" in problems

@@ -43,8 +43,22 @@ def test_defaults_with_a_data_root_are_valid(tmp_path: Path) -> None:
     ("loss.intra_mode=far", "loss.intra_mode='far': valid values are query, centroid"),
 ])
 def test_bad_value_is_named_with_its_range(override: str, expected: str, tmp_path: Path) -> None:
-    problems = config_problems(load_config(overrides=_valid(tmp_path, override)))
-    assert any(expected in problem for problem in problems), problems
+    assert any(expected in problem for problem in _problems(_valid(tmp_path, override))), _problems(_valid(tmp_path, override))
+
+
+def _problems(overrides: list[str]) -> list[str]:
+    """Choices are refused while loading (the type is an Enum), ranges by the validator: both name the key."""
+    try:
+        config = load_config(overrides=overrides)
+    except ValueError as error:
+        return [str(error)]
+    return config_problems(config)
+
+
+def test_every_bad_choice_is_listed_while_loading(tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as error:
+        load_config(overrides=_valid(tmp_path, "cluster.method=faiss", "train.amp=fp8", "loss.intra_mode=far"))
+    assert all(key in str(error.value) for key in ("cluster.method=", "train.amp=", "loss.intra_mode="))
 
 
 def test_all_problems_are_listed_in_one_error(tmp_path: Path) -> None:

@@ -13,7 +13,11 @@ import torch.multiprocessing as mp
 
 from unreid.data.records import Record
 from unreid.engine.distributed import DistributedContext, all_gather_cat, shard_indices, unshard
-from unreid.engine.unsupervised_trainer import ClusteringOptions, OptimOptions, RuntimeOptions, train_unsupervised
+from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
+from unreid.engine.epoch_hooks import CheckpointHook, MetricsLogHook
+from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import build_embedding_model
 
@@ -49,13 +53,16 @@ def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
         assert gathered[:, 0].tolist() == [0.0, 1.0, 1.0]
         pixels, records = _colour_images()
         model = build_embedding_model(backbone="resnet10t")
-        train_unsupervised(
-            model=model, train_pixels=pixels, train_records=records, run_dir=Path(out_dir) / "run",
-            loss_fn=MultiLevelContrastiveLoss(), dist_ctx=ctx,
-            clustering=ClusteringOptions(k1=6, k2=2, eps=0.6, min_samples=2),
-            optim=OptimOptions(epochs=1, iterations=2, num_identities=3, num_instances=4),
-            runtime=RuntimeOptions(progress=False, extract_batch_size=16),
-        )
+        run_dir = Path(out_dir) / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        UnsupervisedTrainer(
+            model=model, data=TrainingSet(pixels=pixels, records=records), dist_ctx=ctx,
+            labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+            loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+            train=TrainConfig(epochs=1, iterations=2, num_identities=3, num_instances=4, channels_last=False),
+            hooks=[MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec={})], extract_batch_size=16,
+            progress=False,
+        ).fit()
         torch.save(model.state_dict(), Path(out_dir) / f"rank{rank}.pth")
     finally:
         dist.destroy_process_group()

@@ -22,9 +22,12 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-import unreid.engine.train_epoch as train_epoch
+import unreid.engine.batch_stream as batch_stream
 import unreid.engine.unsupervised_trainer as trainer
+from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.batch_augment import normalize
+from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
 from unreid.engine.distributed import DistributedContext
@@ -63,7 +66,7 @@ class _BothRanksSampler:
 def _train(ctx: DistributedContext, run_dir: Path, num_identities: int) -> dict[str, Any]:
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    train_epoch.train_augment = lambda images, generator=None, **_: normalize(images)  # type: ignore[assignment]
+    batch_stream.train_augment = lambda images, generator=None, **_: normalize(images)  # type: ignore[assignment]
     memories: list[ClusterMemory] = []
 
     class RecordedMemory(ClusterMemory):
@@ -75,14 +78,14 @@ def _train(ctx: DistributedContext, run_dir: Path, num_identities: int) -> dict[
     pixels, records = _images()
     model = build_embedding_model(backbone="resnet10t")
     use_ghost_batch_norm(model, samples_per_bn=P_PER_RANK * K)
-    trainer.train_unsupervised(
-        model=model, train_pixels=pixels, train_records=records, run_dir=run_dir,
-        loss_fn=MultiLevelContrastiveLoss(), dist_ctx=ctx,
-        clustering=trainer.ClusteringOptions(k1=6, k2=2, eps=0.6, min_samples=2),
-        optim=trainer.OptimOptions(epochs=1, iterations=ITERATIONS, num_identities=num_identities, num_instances=K,
-                                   lr=OPTIM_LR),
-        runtime=trainer.RuntimeOptions(progress=False, extract_batch_size=16),
-    )
+    trainer.UnsupervisedTrainer(
+        model=model, data=trainer.TrainingSet(pixels=pixels, records=records), dist_ctx=ctx,
+        labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+        loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+        train=TrainConfig(epochs=1, iterations=ITERATIONS, num_identities=num_identities, num_instances=K,
+                          lr=OPTIM_LR, channels_last=False),
+        extract_batch_size=16, progress=False,
+    ).fit()
     params = {k: v for k, v in model.state_dict().items()
               if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))}
     [memory] = memories

@@ -11,7 +11,11 @@ from unreid.clustering.jaccard_dense import DENSE_BYTES_PER_PAIR, jaccard_distan
 from unreid.clustering.memory_budget import require_memory
 from unreid.data.records import Record
 from unreid.engine.training_failure import TrainingFailure
-from unreid.engine.unsupervised_trainer import ClusteringOptions, OptimOptions, RuntimeOptions, train_unsupervised
+from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
+from unreid.engine.epoch_hooks import CheckpointHook, MetricsLogHook
+from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.evaluation.reranking import RERANK_BYTES_PER_PAIR, k_reciprocal_rerank
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import build_embedding_model
@@ -29,13 +33,14 @@ def _colour_blobs(colours: int = 4, per_colour: int = 6) -> tuple[torch.Tensor, 
 def test_nan_loss_names_the_learning_rate_and_saves_no_checkpoint(tmp_path: Path) -> None:
     pixels, records = _colour_blobs()
     with pytest.raises(TrainingFailure, match=r"epoch 0: the loss is not finite .*lower train.lr \(now 1e\+30\)"):
-        train_unsupervised(
-            model=build_embedding_model(backbone="resnet10t"), train_pixels=pixels, train_records=records,
-            run_dir=tmp_path, loss_fn=MultiLevelContrastiveLoss(),
-            clustering=ClusteringOptions(k1=6, k2=2, eps=0.6, min_samples=2),
-            optim=OptimOptions(epochs=2, iterations=3, num_identities=2, num_instances=4, lr=1e30),
-            runtime=RuntimeOptions(progress=False, extract_batch_size=32),
-        )
+        UnsupervisedTrainer(
+            model=build_embedding_model(backbone="resnet10t"), data=TrainingSet(pixels=pixels, records=records),
+            labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+            loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+            train=TrainConfig(epochs=2, iterations=3, num_identities=2, num_instances=4, lr=1e30, channels_last=False),
+            hooks=[MetricsLogHook(tmp_path), CheckpointHook(tmp_path, model_spec={})],
+            extract_batch_size=32, progress=False,
+        ).fit()
     assert not (tmp_path / "last.pth").exists() and not (tmp_path / "model.pth").exists()
     assert not (tmp_path / "metrics.jsonl").exists()
 

@@ -7,8 +7,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from unreid.data.pk_sampler import PKSampler
+from unreid.engine.batch_stream import BatchStream
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.generator.generated_queries import (
+    BatchQueryLoss,
     GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss, parse_levels,
 )
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
@@ -80,10 +82,11 @@ def test_generated_images_are_queries_only(levels: tuple[str, ...]) -> None:
     mixer = GeneratedBatchMixer(source_labels=labels.numpy(), num_real=n, fraction=0.5, seed=0)
     all_labels = torch.cat([labels, labels])  # [N + M]
     instance_index = torch.cat([torch.arange(n), torch.full((m,), -1)])  # [N + M]
+    batches = BatchStream(pixels=pixels, labels=all_labels, instance_index=instance_index, num_real=n,
+                          sampler=sampler, device=torch.device("cpu"), mix_generated=mixer)
     losses = train_one_epoch(
-        model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), loss_fn=loss_fn, memory=memory,
-        pixels=pixels, labels=all_labels, instance_index=instance_index, sampler=sampler, iterations=3,
-        progress=False, mix_generated=mixer, num_real=n, generated_loss_fn=generated_query_loss(loss_fn, levels),
+        model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), memory=memory, batches=batches,
+        loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, levels)), iterations=3, progress=False,
     )
     assert memory.centroid_rows == [4, 4, 4]  # 8-image batches, half generated: only the 4 real ones update
     changed = (memory.instances != instances).any(dim=1)

@@ -27,10 +27,11 @@ def data_args(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def test_train_resume_and_render(tmp_path: Path, data_args: list[str]) -> None:
     gen = tmp_path / "gen"
-    tiny = ["--out", str(gen), "--batch-size", "2", "--height", "32", "--width", "16", "--channels", "4",
-            "--residual", "0", "--sample-every", "2", "--checkpoint-every", "1", "--no-progress"]
-    assert main(["generator", "train", *data_args, *tiny, "--steps", "2"]) == 0
-    assert main(["generator", "train", *data_args, *tiny, "--steps", "3", "--resume"]) == 0
+    tiny = ["--out", str(gen), "--no-progress"] + [
+        f"--set=generator.training.{kv}" for kv in ("batch_size=2", "height=32", "width=16", "channels=4",
+                                                    "residual=0", "sample_every=2", "checkpoint_every=1")]
+    assert main(["generator", "train", *data_args, *tiny, "--set=generator.training.steps=2"]) == 0
+    assert main(["generator", "train", *data_args, *tiny, "--set=generator.training.steps=3", "--resume"]) == 0
     state = torch.load(gen / "generator.pth", weights_only=False)
     assert state["steps_done"] == 3 and (state["height"], state["width"]) == (32, 16)
     assert sorted(p.name for p in (gen / "samples").iterdir()) == ["step_0000002.png"]
@@ -66,7 +67,7 @@ def test_config_chooses_and_checks_the_generated_images(tmp_path: Path, data_arg
     assert fitted.pixels.shape == (len(split.train), 3, 32, 16)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="generated_dir"):
         build("generator.kind=learned")
-    with pytest.raises(ValueError, match="valid values: none, color, learned"):
+    with pytest.raises(ValueError, match="valid values are none, color, learned"):
         build("generator.kind=cyclegan")
     with pytest.raises(ValueError, match="generator.levels"):
         build("generator.levels=centre")

@@ -31,7 +31,9 @@ from unreid.data.image_bank import ImageBank
 from unreid.data.records import ReIDSplit
 from unreid.engine.checkpoint import LAST
 from unreid.engine.distributed import DistributedContext, init_from_env
-from unreid.engine.epoch_hooks import CheckpointHook, EpochHook, EvaluationHook, MetricsLogHook, PlotHook
+from unreid.engine.epoch_hooks import (
+    CheckpointHook, EpochHook, EvaluationHook, FeatureDumpHook, MetricsLogHook, PlotHook,
+)
 from unreid.engine.evaluate import QueryGalleryEvaluator
 from unreid.engine.precision import resolve_amp, resolve_device
 from unreid.engine.pseudo_labeller import ClusteringLabeller
@@ -147,8 +149,11 @@ def _run(
     )
     generated = generated_image_options(config.generator)
     hooks: list[EpochHook] = [EvaluationHook(evaluator, every=t.eval_every)] if evaluator else []
-    hooks += [MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec=model_spec(config.model, config.data).to_dict()),
-              PlotHook(run_dir)] if ctx.is_main else []
+    if t.save_features:
+        hooks.append(FeatureDumpHook(run_dir, records=split.train))
+    if ctx.is_main:
+        spec = model_spec(config.model, config.data).to_dict()
+        hooks += [MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec=spec), PlotHook(run_dir)]
     trainer = UnsupervisedTrainer(
         model=model, data=TrainingSet(pixels=banks["train"].pixels, records=split.train, enhancement=enhancement,
                                       generated=generated),

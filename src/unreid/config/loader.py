@@ -55,23 +55,29 @@ def _coerce(value: Any, kind: Any, key: str) -> Any:
     return str(value)
 
 
-def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> None:
+def _apply(obj: Any, values: dict[str, Any], prefix: str = "") -> list[str]:
+    """Set ``values`` on the section ``obj``; returns every problem found (the good values are set)."""
     types = _field_types(type(obj))
+    problems = []
     for key, value in values.items():
         full = f"{prefix}{key}"
         if full in RENAMED:
-            raise ValueError(f"config key {full!r} was renamed to {RENAMED[full]!r}; use that name")
-        if key not in types:
+            problems.append(f"config key {full!r} was renamed to {RENAMED[full]!r}; use that name")
+        elif key not in types:
             close = difflib.get_close_matches(key, list(types), n=3)
             hint = f"did you mean {', '.join(prefix + c for c in close)}? " if close else ""
-            raise ValueError(f"unknown config key {full!r}; {hint}valid keys here: {sorted(types)}")
-        current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
-            if not isinstance(value, dict):
-                raise ValueError(f"{full}: expected a mapping of {sorted(_field_types(type(current)))}")
-            _apply(current, value, prefix=f"{full}.")
+            problems.append(f"unknown config key {full!r}; {hint}valid keys here: {sorted(types)}")
+        elif dataclasses.is_dataclass(current := getattr(obj, key)):
+            if isinstance(value, dict):
+                problems += _apply(current, value, prefix=f"{full}.")
+            else:
+                problems.append(f"{full}: expected a mapping of {sorted(_field_types(type(current)))}")
         else:
-            setattr(obj, key, _coerce(value, types[key], full))
+            try:
+                setattr(obj, key, _coerce(value, types[key], full))
+            except ValueError as error:
+                problems.append(str(error))
+    return problems
 
 
 def packaged_configs() -> list[str]:
@@ -119,17 +125,19 @@ def parse_override(item: str) -> dict[str, Any]:
 def load_config(
     *, files: list[Path] | None = None, overrides: list[str] | None = None, base: dict[str, Any] | None = None
 ) -> RunConfig:
-    """Defaults, then ``base``, then YAML ``files``, then ``key=value`` ``overrides``."""
+    """Defaults, then ``base``, then YAML ``files``, then ``key=value`` ``overrides``.
+
+    Raises:
+        ValueError: listing every unknown key and every value of the wrong type or choice at once.
+    """
     config = RunConfig()
-    if base:
-        _apply(config, base)
+    problems = _apply(config, base or {})
     for path in files or []:
-        try:
-            _apply(config, read_config_file(path))
-        except ValueError as error:
-            raise ValueError(f"{path}: {error}") from None
+        problems += [f"{path}: {problem}" for problem in _apply(config, read_config_file(path))]
     for item in overrides or []:
-        _apply(config, parse_override(item))
+        problems += [f"--set {problem}" for problem in _apply(config, parse_override(item))]
+    if problems:
+        raise ValueError("invalid configuration: " + "; ".join(problems))
     return config
 
 

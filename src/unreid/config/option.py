@@ -35,8 +35,8 @@ class Range:
         if integer and self.high is None and self.low is not None:
             return f"an integer >= {int(self.low)}"
         left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-        low = "-inf" if self.low is None else f"{self.low:g}"
-        high = "inf" if self.high is None else f"{self.high:g}"
+        low = "-inf" if self.low is None else f"{float(self.low)}"
+        high = "inf" if self.high is None else f"{float(self.high)}"
         return f"{'an integer' if integer else 'a number'} in {left}{low}, {high}{right}"
 
 

@@ -14,10 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from torch import nn
+from torch import Tensor, nn
 
 from unreid.engine.background_plotter import BackgroundPlotter
+from unreid.data.records import Record
 from unreid.engine.checkpoint import LAST, save_atomic
+from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import METRICS_FILE, append_metrics, truncate_metrics
 
 if TYPE_CHECKING:
@@ -33,6 +35,9 @@ class EpochHook:
 
     def before_training(self, trainer: UnsupervisedTrainer) -> None:
         """Before the first epoch of this process (``trainer.start_epoch > 0`` when resuming)."""
+
+    def after_extract(self, trainer: UnsupervisedTrainer, features: Tensor) -> None:
+        """``features [N, D]``: this epoch's features of every training image, before pseudo-labelling."""
 
     def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
         """``row`` is the epoch's metrics row; hooks may add to it (later hooks see the additions)."""
@@ -85,6 +90,16 @@ class CheckpointHook(EpochHook):
     def after_training(self, trainer: UnsupervisedTrainer) -> None:
         save_atomic({"model": trainer.model.state_dict(), "model_spec": self.model_spec,
                      "history": trainer.history}, self.run_dir / MODEL)
+
+
+class FeatureDumpHook(EpochHook):
+    """Each epoch's training features as float16 ``.npy`` in ``run_dir/features`` (``train.save_features``)."""
+
+    def __init__(self, run_dir: Path, *, records: list[Record]) -> None:
+        self.run_dir, self.records = run_dir, records
+
+    def after_extract(self, trainer: UnsupervisedTrainer, features: Tensor) -> None:
+        save_epoch_features(run_dir=self.run_dir, epoch=trainer.epoch, features=features, records=self.records)
 
 
 class PlotHook(EpochHook):

@@ -145,6 +145,9 @@ class UnsupervisedTrainer:
         )  # [N / world, D]
         features = unshard(all_gather_cat(local, self.ctx), self.num_real, self.ctx)  # [N, D]
         self._times["extract"] = time.perf_counter() - t0
+        if self.ctx.is_main:
+            for hook in self.hooks:
+                hook.after_extract(self, features)
         return features
 
     def pseudo_labels(self, features: Tensor, epoch: int) -> PseudoLabels:
