@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from tiny_settings import TINY_SETTINGS, as_overrides
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -24,22 +25,12 @@ def market_dev_root() -> Path:
     return root
 
 
-TINY_RUN = [
-    "data.dataset=synthetic", "data.synthetic_identities=24", "data.height=32", "data.width=16",
-    "model.backbone=resnet10t", "model.samples_per_bn=16",
-    "cluster.k1=8", "cluster.k2=3", "cluster.min_samples=2", "cluster.eps=0.45",
-    "train.epochs=2", "train.iterations=2", "train.num_identities=4", "train.num_instances=4",
-    "train.device=cpu", "train.amp=none", "train.channels_last=false", "train.eval_every=1", "train.threads=1",
-    "eval.batch_size=64", "eval.grid_queries=2", "generator.enabled=false",
-]
-"""A run of a few seconds on the synthetic set: the one tiny configuration of the end-to-end tests."""
-
-
 @pytest.fixture
 def tiny_run(tmp_path: Path) -> Callable[..., list[str]]:
-    """``tiny_run(name, *more)``: ``--set`` overrides of :data:`TINY_RUN` into ``tmp_path/name`` (later ones win)."""
+    """``tiny_run(name, *more)``: ``--set`` overrides of the tiny settings into ``tmp_path/name`` (later ones win)."""
 
     def overrides(name: str, *more: str) -> list[str]:
-        return [f"output_dir={tmp_path / name}", f"data.root={tmp_path / 'synthetic'}", *TINY_RUN, *more]
+        return [f"output_dir={tmp_path / name}", f"data.root={tmp_path / 'synthetic'}", *as_overrides(TINY_SETTINGS),
+                *more]
 
     return overrides

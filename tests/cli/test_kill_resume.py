@@ -58,7 +58,8 @@ def _kill_on_call(module: Any, name: str, call: int, *, half_write: bool = False
 
 def _kill_in(phase: str) -> None:
     """Arrange a SIGKILL in ``phase`` of the second epoch (epoch 1), or during its checkpoint write."""
-    import unreid.engine.train_epoch as train_epoch
+    import unreid.engine.batch_stream as batch_stream
+    import unreid.engine.pseudo_labeller as pseudo_labeller
     import unreid.engine.unsupervised_trainer as trainer
 
     if phase == "checkpoint write":
@@ -66,9 +67,9 @@ def _kill_in(phase: str) -> None:
     elif phase == "extraction":
         _kill_on_call(trainer, "extract_features", 1)  # a resumed run starts with epoch 1's extraction
     elif phase == "clustering":
-        _kill_on_call(trainer, "cluster_features", 1)
+        _kill_on_call(pseudo_labeller, "cluster_features", 1)
     elif phase == "training step":
-        _kill_on_call(train_epoch, "train_augment", 2)
+        _kill_on_call(batch_stream, "train_augment", 2)
 
 
 def _train(args: list[str], log: str, phase: str) -> None:

@@ -129,6 +129,7 @@ def test_positive_pool_core_never_picks_a_non_core_positive(tiny_run: TinyRun, m
 
     monkeypatch.setattr(ClusterMemory, "instance_extremes", spy)
     for pool in ("all", "core"):
-        _run(tiny_run(f"pool_{pool}", f"loss.positive_pool={pool}", "cluster.min_samples=3", "train.epochs=1"))
+        _run(tiny_run(f"pool_{pool}", f"loss.positive_pool={pool}", "cluster.min_samples=5", "cluster.eps=0.6",
+                      "train.epochs=1"))  # clusters with border (non-core) members
     assert picked_core["core"] and all(picked_core["core"])
     assert not all(picked_core["all"])  # without the option a non-core member is sometimes the farthest
