@@ -1,5 +1,5 @@
-"""The ``unreid`` command line: ``demo``, ``train``, ``evaluate``, ``weights``, ``extract``, ``index``, ``search``,
-``export``, ``serve``."""
+"""The ``unreid`` command line: ``demo``, ``train``, ``evaluate``, ``config``, ``weights``, ``generator``,
+``cluster-lab``, ``extract``, ``index``, ``search``, ``export``, ``serve``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 import sys
 
 from unreid.cli import (
-    cluster_lab_command, demo_command, evaluate_command, export_command, extract_command, generator_command,
+    cluster_lab_command, config_command, demo_command, evaluate_command, export_command, extract_command, generator_command,
     index_command, search_command, serve_command, train_command, weights_command,
 )
 
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    for command in (demo_command, train_command, evaluate_command, weights_command, generator_command,
+    for command in (demo_command, train_command, evaluate_command, config_command, weights_command, generator_command,
                     cluster_lab_command, extract_command, index_command, search_command, export_command,
                     serve_command):
         command.register(sub)
