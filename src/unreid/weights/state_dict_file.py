@@ -28,7 +28,7 @@ def read_state_dict(path: Path) -> dict[str, Tensor]:
         raise ValueError(f"{path}: no such weights file. Create one with `unreid weights` or pass an existing .pth")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - re-raised with the file name and the fix
+    except Exception as error:  # re-raised with the file name and the fix
         raise ValueError(f"{path}: not a readable torch weights file ({error}).") from error
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
