@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     """Fetch the weights, optionally copy them to ``--out``, print the result; 1 on a fetch failure."""
-    from unreid.models.pretrained_weights import WeightSource, fetch_imagenet_resnet50
+    from unreid.weights.resnet50_imagenet import WeightSource, fetch_imagenet_resnet50
 
     try:
         weights = fetch_imagenet_resnet50(cache_dir=args.cache_dir, source=WeightSource(args.source), fp16=args.fp16)

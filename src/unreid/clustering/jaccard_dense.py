@@ -15,7 +15,10 @@ NeurIPS 2020) feed to DBSCAN:
 5. Local query expansion: ``V_qe[i] = mean(V[F_k2(i)])`` over the first ``k2`` neighbours.
 6. ``J(i, j) = 1 - sum_m min(V_qe[i, m], V_qe[j, m]) / sum_m max(V_qe[i, m], V_qe[j, m])``.
 
-This module is the simple, readable reference (``O(N^2)`` memory, ``O(N^2 k)`` time);
+This module is the simple, readable reference for the weighting and the Jaccard step
+(``O(N^2)`` memory, ``O(N^2 k)`` time); the sets ``E(i)`` of steps 2-3 come from
+:func:`unreid.clustering.k_reciprocal_encoding.expanded_reciprocal_sets`, shared with the
+sparse version and the re-ranking.
 :func:`unreid.clustering.jaccard_sparse.jaccard_distance_sparse` computes the same values
 in ``O(N k)`` memory and is tested against it.
 """
@@ -28,13 +31,17 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from unreid.clustering.k_reciprocal_encoding import (
+    expanded_reciprocal_sets,
+    expanded_set_rows,
+)
 from unreid.clustering.knn import KnnBackend, knn
 from unreid.clustering.memory_budget import require_memory
 
 logger = logging.getLogger(__name__)
 
 DENSE_BYTES_PER_PAIR = 21
-"""Peak bytes per ``(i, j)`` pair: four float32 and five bool ``N x N`` matrices at once."""
+"""Bytes per ``(i, j)`` pair reserved before computing: float32 and bool ``N x N`` matrices at once."""
 
 
 def neighbourhood_sizes(*, n: int, k1: int, k2: int) -> tuple[int, int, int]:
@@ -78,27 +85,13 @@ def jaccard_distance_dense(features: Tensor, *, k1: int = 30, k2: int = 6) -> Te
     x = F.normalize(features.detach().float(), dim=1)  # [N, D]
     k1, k1_half, k2 = neighbourhood_sizes(n=n, k1=k1, k2=k2)
     _, ranks = knn(x, k=k1, backend=KnnBackend.TORCH)  # [N, k1], self first
-    rows = torch.arange(n, device=x.device)[:, None]  # [N, 1]
-
-    forward = torch.zeros(n, n, dtype=torch.bool, device=x.device)  # [N, N]
-    forward[rows, ranks] = True
-    reciprocal = forward & forward.T  # [N, N]  R(i)
-    forward_half = torch.zeros_like(forward)  # [N, N]
-    forward_half[rows, ranks[:, :k1_half]] = True
-    reciprocal_half = forward_half & forward_half.T  # [N, N]  R_half(i)
-    half_sizes = reciprocal_half.sum(1)  # [N]
-
-    expanded = reciprocal.clone()  # [N, N]  E(i)
-    for i in range(n):
-        candidates = reciprocal[i].nonzero().squeeze(1)  # [c]
-        overlap = (reciprocal_half[candidates] & reciprocal[i]).sum(1)  # [c]
-        accepted = candidates[3 * overlap > 2 * half_sizes[candidates]]  # [a]
-        expanded[i] |= reciprocal_half[accepted].any(0)
+    keys = expanded_reciprocal_sets(ranks, k1_half=k1_half)  # [P]  steps 2-3
+    expanded = expanded_set_rows(keys, start=0, stop=n, n=n)  # [N, N]  E(i)
 
     distance = 2.0 - 2.0 * (x @ x.T)  # [N, N]
     weights = torch.where(expanded, torch.exp(-distance), torch.zeros_like(distance))  # [N, N]
     encoding = weights / weights.sum(1, keepdim=True)  # [N, N]  V
-    del forward, forward_half, reciprocal, reciprocal_half, expanded, distance, weights
+    del keys, expanded, distance, weights
 
     if k2 > 1:
         expanded_query = torch.zeros_like(encoding)  # [N, N]

@@ -1,11 +1,17 @@
-"""Sparse k-reciprocal encoding ``V`` from kNN lists, in ``O(N k)`` memory.
+"""The k-reciprocal encoding from kNN lists: the expanded sets ``E(i)`` and the sparse ``V``.
 
 Steps 2-4 of Zhong et al., "Re-ranking Person Re-identification with k-reciprocal
-Encoding", CVPR 2017 (see :mod:`unreid.clustering.jaccard_dense` for the definition),
-vectorised over all samples: reciprocity is a binary search of the reversed pair
-``(j, i)`` among the sorted forward pairs, and the 2/3-overlap expansion test counts, for
-every candidate ``c`` of every ``i``, how many members of ``R_half(c)`` lie in ``R(i)``
-(a gather from a ``[rows, N]`` membership bitmap built for one chunk of rows at a time).
+Encoding", CVPR 2017 (see :mod:`unreid.clustering.jaccard_dense` for the definition).
+This is the one implementation of the sets: the sparse and dense Jaccard distances used
+for clustering and the evaluation's re-ranking (:mod:`unreid.evaluation.reranking`) all
+build ``E(i)`` with :func:`expanded_reciprocal_sets`; they differ only in the neighbour
+lists they pass and in how they weight the members.
+
+It is vectorised over all samples in ``O(N k)`` memory: reciprocity is a binary search of
+the reversed pair ``(j, i)`` among the sorted forward pairs, and the 2/3-overlap expansion
+test counts, for every candidate ``c`` of every ``i``, how many members of ``R_half(c)`` lie
+in ``R(i)`` (a gather from a ``[rows, N]`` membership bitmap built for one chunk of rows at a
+time).
 """
 
 from __future__ import annotations
@@ -77,6 +83,22 @@ def expanded_reciprocal_sets(ranks: Tensor, *, k1_half: int) -> Tensor:
         in_block[local[..., None].expand_as(members)[add], members[add]] = True  # now E(i)
         parts.append(start * n + in_block.view(-1).nonzero().squeeze(1))  # row-major = sorted keys
     return torch.cat(parts)
+
+
+def expanded_set_rows(keys: Tensor, *, start: int, stop: int, n: int) -> Tensor:
+    """Dense membership ``[stop - start, N]`` of ``E(i)`` for rows ``start <= i < stop``.
+
+    Args:
+        keys: ``[P]`` ascending keys ``i * N + j`` from :func:`expanded_reciprocal_sets`.
+        start: first row.
+        stop: one past the last row.
+        n: number of samples ``N``.
+    """
+    bounds = torch.tensor([start * n, stop * n], dtype=keys.dtype, device=keys.device)
+    lo, hi = torch.searchsorted(keys, bounds).tolist()
+    block = torch.zeros(stop - start, n, dtype=torch.bool, device=keys.device)  # [B, N]
+    block.view(-1)[keys[lo:hi] - start * n] = True
+    return block
 
 
 def pair_similarities(features: Tensor, keys: Tensor, *, sims: Tensor, ranks: Tensor) -> Tensor:

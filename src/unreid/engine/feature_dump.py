@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from unreid.data.records import Record
+from unreid.io.atomic_file import atomic_file
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,8 @@ def save_epoch_features(*, run_dir: Path, epoch: int, features: Tensor, records:
             writer.writerow(["path", "person_id", "camera_id"])
             writer.writerows([str(r.path), r.person_id, r.camera_id] for r in records)
     path = folder / f"epoch_{epoch:03d}.npy"
-    partial = path.with_suffix(".npy.partial")
-    with open(partial, "wb") as handle:
+    with atomic_file(path, permissions=0o644) as handle:
         np.save(handle, F.normalize(features.float(), dim=1).cpu().numpy().astype(np.float16))
-    partial.replace(path)
     logger.debug("saved %s", path)
     return path
 

@@ -19,7 +19,9 @@ maximum. Then, for every item ``p``:
    denominator is ``2 - sum(min)``.
 
 The result is ``(1 - lambda_value) * d_J + lambda_value * d`` on the query-gallery
-block. Distances are used as given (cosine distances work well; the original
+block. Steps 1-2 are the clustering's own set construction
+(:func:`unreid.clustering.k_reciprocal_encoding.expanded_reciprocal_sets`), given this
+module's list lengths. Distances are used as given (cosine distances work well; the original
 implementation squared Euclidean distances first). Two dense float32 ``N x N`` matrices
 are alive at a time, so memory grows as ``8 * N**2`` bytes: Market-1501's 19,281 items
 peak at about 5 GB and take about 25 s on two CPU cores; MSMT17's 93,820 items do not fit.
@@ -32,6 +34,10 @@ import logging
 import torch
 from torch import Tensor
 
+from unreid.clustering.k_reciprocal_encoding import (
+    expanded_reciprocal_sets,
+    expanded_set_rows,
+)
 from unreid.clustering.memory_budget import require_memory
 
 logger = logging.getLogger(__name__)
@@ -55,36 +61,23 @@ def _check(q_g: Tensor, q_q: Tensor, g_g: Tensor, k1: int, k2: int, lambda_value
         raise ValueError(f"k_reciprocal_rerank: lambda_value={lambda_value} must lie in [0, 1]")
 
 
-def _reciprocal(initial: Tensor, k: int) -> tuple[Tensor, Tensor]:
-    """Candidates ``[N, k + 1]`` (the ``k + 1`` nearest) and whether each is k-reciprocal."""
-    forward = initial[:, : k + 1]  # [N, k+1]
-    items = torch.arange(initial.shape[0], device=initial.device)[:, None, None]  # [N, 1, 1]
-    backward = initial[forward][:, :, : k + 1]  # [N, k+1, k+1] nearest of each candidate
-    return forward, (backward == items).any(dim=2)  # [N, k+1], [N, k+1]
-
-
 def _encode(dist: Tensor, initial: Tensor, k1: int) -> Tensor:
-    """Steps 1-3: the row-normalised encodings ``V`` ``[N, N]`` of the expanded sets."""
+    """Steps 1-3: the row-normalised encodings ``V`` ``[N, N]`` of the expanded sets.
+
+    The sets come from the shared :func:`unreid.clustering.k_reciprocal_encoding.expanded_reciprocal_sets`,
+    with the paper's list lengths: ``k1 + 1`` nearest for ``R(p, k1)``, ``(k1 + 1) // 2 + 1`` for
+    the half-size sets.
+    """
     n = dist.shape[0]
-    idx, mask = _reciprocal(initial, k1)  # [N, A], A = k1 + 1
-    half_idx, half_mask = _reciprocal(initial, (k1 + 1) // 2)  # [N, B]
-    a, b = idx.shape[1], half_idx.shape[1]
+    keys = expanded_reciprocal_sets(initial[:, : k1 + 1], k1_half=(k1 + 1) // 2 + 1)  # [P]
     encoding = torch.zeros_like(dist)  # [N, N]
-    step = max(1, _CHUNK_ELEMENTS // (a * b * a + n))
+    step = max(1, _CHUNK_ELEMENTS // n)
     for start in range(0, n, step):
         rows = slice(start, min(start + step, n))
-        cand, cand_mask = idx[rows], mask[rows]  # [r, A]
-        sub, sub_mask = half_idx[cand], half_mask[cand]  # [r, A, B] half-size set of each candidate
-        in_set = ((sub[..., None] == cand[:, None, None, :]) & cand_mask[:, None, None, :]).any(-1)  # [r, A, B]
-        overlap = (in_set & sub_mask).sum(-1)  # [r, A]
-        take = cand_mask & (3 * overlap > 2 * sub_mask.sum(-1))  # [r, A] expansion condition
-        members = torch.cat([cand, sub.flatten(1)], dim=1)  # [r, A + A*B]
-        member_on = torch.cat([cand_mask, (take[..., None] & sub_mask).flatten(1)], dim=1)  # [r, A + A*B]
-        count = torch.zeros((cand.shape[0], n), dtype=dist.dtype, device=dist.device)  # [r, N]
-        count.scatter_add_(1, members, member_on.to(dist.dtype))
+        in_set = expanded_set_rows(keys, start=rows.start, stop=rows.stop, n=n)  # [r, N]
         own = torch.arange(rows.start, rows.stop, device=dist.device)  # [r]
-        count[own - rows.start, own] += 1  # an item is always in its own set
-        weights = torch.exp(-dist[rows]) * (count > 0)  # [r, N] zero outside the expanded set
+        in_set[own - rows.start, own] = True  # an item is always in its own set
+        weights = torch.exp(-dist[rows]) * in_set  # [r, N] zero outside the expanded set
         encoding[rows] = weights / weights.sum(dim=1, keepdim=True)
     return encoding
 

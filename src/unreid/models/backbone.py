@@ -61,7 +61,7 @@ def load_imagenet_state_dict(model: nn.Module, *, path: Path) -> None:
     The classifier is ignored; every other weight must match, else a ``ValueError``
     names the file and the mismatching keys.
     """
-    from unreid.models.state_dict_file import read_state_dict
+    from unreid.weights.state_dict_file import read_state_dict
 
     state = read_state_dict(path)
     state = {k: v for k, v in state.items() if not k.startswith(("fc.", "classifier.", "head."))}

@@ -1,11 +1,20 @@
-"""Reading weight files written by torch, torchvision, timm or unreid checkpoints."""
+"""The one reader of plain tensor state dicts (``.pth``/``.pt``) in unreid.
+
+ImageNet weights come from torch, torchvision, timm, ``unreid weights`` or other people's
+runs, wrapped in different ways. Reading them all here, with ``weights_only=True`` (no
+arbitrary pickles), gives one place that accepts the wrappers and names the file on error.
+Training checkpoints (optimiser state, config) are read by :mod:`unreid.engine.checkpoint`.
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import torch
 from torch import Tensor
+
+logger = logging.getLogger(__name__)
 
 
 def read_state_dict(path: Path) -> dict[str, Tensor]:
@@ -19,7 +28,7 @@ def read_state_dict(path: Path) -> dict[str, Tensor]:
         raise ValueError(f"{path}: no such weights file. Create one with `unreid weights` or pass an existing .pth")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - re-raised with the file name and the fix
+    except Exception as error:  # re-raised with the file name and the fix
         raise ValueError(f"{path}: not a readable torch weights file ({error}).") from error
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):

@@ -1,0 +1,1 @@
+"""File writing that survives interruption (see :mod:`unreid.io.atomic_file`)."""
