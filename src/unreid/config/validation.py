@@ -20,6 +20,7 @@ from typing import Any
 from unreid.config.option import option_info
 from unreid.config.schema import RunConfig
 from unreid.data.image_bank import BadFilePolicy
+from unreid.data.registry import DATASETS
 from unreid.data.records import ReIDSplit
 from unreid.generator.generated_queries import LOSS_LEVELS
 from unreid.generator.generator_kind import GeneratorKind
@@ -93,7 +94,8 @@ def config_problems(config: RunConfig) -> list[str]:
     if config.cluster.k2 > config.cluster.k1:
         problems.append(f"cluster.k2={config.cluster.k2}: must not exceed cluster.k1={config.cluster.k1}")
     root = Path(config.data.root).expanduser()
-    if config.data.dataset in ("market1501", "msmt17", "folder") and not root.is_dir():
+    entry = DATASETS.get(config.data.dataset)
+    if entry is not None and entry.reads_existing_root and not root.is_dir():
         problems.append(f"data.root={config.data.root!r}: not a folder; point it at the {config.data.dataset} data set")
     for key in ("data.folder_query", "data.folder_gallery"):
         value = _get(config, key)
