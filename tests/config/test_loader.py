@@ -76,3 +76,20 @@ def test_accuracy_options_are_validated_with_their_keys() -> None:
     assert "query, centroid" in str(error.value) and "fixed, schedule, auto" in str(error.value)
     problems = "\n".join(config_problems(load_config(overrides=["cluster.auto_rho=0", "loss.ramp_epochs=-1"])))
     assert "cluster.auto_rho" in problems and "loss.ramp_epochs" in problems
+
+
+def test_a_config_yaml_written_by_0_1_0_still_loads() -> None:
+    """``config.yaml`` of a run made before the schema (unreid 0.1.0, dataclasses in cli/config.py)."""
+    old = Path(__file__).parent / "data" / "config_written_by_0.1.0.yaml"
+    config = load_config(files=[old])
+    assert config.train.epochs == 7 and config.loss.intra_mode.value == "centroid"
+    assert config.data.bad_files.value == "error" and config.model.stride_in_1x1 is True
+    assert config.generator.training.steps == 20_000  # a section that file predates keeps its defaults
+
+
+def test_a_renamed_key_is_refused_with_its_new_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import unreid.config.loader as loader
+
+    monkeypatch.setitem(loader.RENAMED, "train.epoch_count", "train.epochs")
+    with pytest.raises(ValueError, match="'train.epoch_count' was renamed to 'train.epochs'"):
+        load_config(overrides=["train.epoch_count=3"])
