@@ -106,7 +106,10 @@ def run_train(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     if args.resume and (out / LAST_CHECKPOINT).is_file():
-        trainer.load_state_dict(torch.load(out / LAST_CHECKPOINT, map_location=device, weights_only=False))
+        from unreid.engine.checkpoint import load_checkpoint
+
+        trainer.load_state_dict(load_checkpoint(out / LAST_CHECKPOINT, required=(), map_location=device,
+                                                what="generator checkpoint"))
         logger.info("resumed generator training at step %d", trainer.steps_done)
     grid_rows = torch.linspace(0, pixels.shape[0] - 1, 6).long()  # the same sources in every grid
 

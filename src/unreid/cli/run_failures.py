@@ -28,15 +28,13 @@ class RunStopped(RuntimeError):
 
 
 def _checkpoint_note(run_dir: Path) -> str:
-    import torch
-
-    from unreid.engine.checkpoint import LAST
+    from unreid.engine.checkpoint import LAST, load_checkpoint
 
     last = run_dir / LAST
     if not last.is_file():
         return f"no finished epoch was saved in {run_dir}"
     try:
-        epoch = int(torch.load(last, map_location="cpu", weights_only=False)["epoch"])
+        epoch = int(load_checkpoint(last, required=("epoch",))["epoch"])
     except Exception:  # noqa: BLE001 - only for the message; the file is checked on --resume
         return f"last good checkpoint: {last}"
     return f"last good checkpoint: {last} (epoch {epoch} finished)"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
+import re
 import signal
 import tempfile
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import numpy as np
 import torch
 
 logger = logging.getLogger(__name__)
@@ -59,7 +62,7 @@ def save_atomic(obj: Any, path: Path) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
-                torch.save(obj, handle)
+                torch.save(_plain(obj), handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
@@ -68,15 +71,65 @@ def save_atomic(obj: Any, path: Path) -> None:
             raise
 
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_atomic`; ``ValueError`` names the file if it is unusable."""
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars turned into Python numbers, so that the file loads with ``weights_only=True``.
+
+    Containers without numpy scalars are returned as they are (a state dict keeps its ``_metadata``).
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        items = {key: _plain(item) for key, item in value.items()}
+        return value if all(items[key] is value[key] for key in value) else type(value)(items)
+    if isinstance(value, (list, tuple)):
+        converted = [_plain(item) for item in value]
+        unchanged = all(new is old for new, old in zip(converted, value, strict=True))
+        return value if unchanged else type(value)(converted)
+    return value
+
+
+def load_checkpoint(
+    path: Path, *, required: tuple[str, ...] = ("model",), map_location: str | torch.device = "cpu",
+    what: str = "checkpoint",
+) -> dict[str, Any]:
+    """The one reader of ``.pth`` files in unreid: tensors and plain values only, never code.
+
+    The file is read with ``torch.load(weights_only=True)``: a pickle that names any
+    Python callable (``os.system`` in ``__reduce__``) is refused before anything in it
+    runs. Everything unreid writes (model, optimizer and scheduler states, history,
+    ``model_spec``) is made of tensors, numbers, strings, lists and dicts.
+
+    Args:
+        path: the file.
+        required: top-level keys the file must have (``()``: any dict).
+        map_location: where tensors are loaded.
+        what: the kind of file, for the messages (``"checkpoint"``, ``"weights file"``).
+
+    Raises:
+        ValueError: naming the file, when it is missing, holds code or other objects,
+            is damaged, or lacks a ``required`` key.
+    """
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no checkpoint here; train first (`unreid train`) or check the path")
+        raise ValueError(f"{path}: no {what} here; train first (`unreid train`) or check the path")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        if "weights_only" in str(error) or "Unsupported global" in str(error):
+            found = re.search(r"GLOBAL ([\w.]+)", str(error))
+            named = f" (it names {found.group(1)})" if found else ""
+            raise ValueError(
+                f"{path}: refused to load: the {what} holds Python objects besides tensors and plain values{named}, "
+                "which could run code when loaded; unreid never writes such files. Use a file written by "
+                "`unreid train` (or a plain state dict of tensors) from a source you trust"
+            ) from None
+        raise ValueError(f"{path}: damaged {what} ({str(error)[:200]}); restore it or use another file") from error
     except Exception as error:  # noqa: BLE001 - re-raised with the file name
-        raise ValueError(f"{path}: unreadable checkpoint ({error}); delete it to start over") from error
-    if not isinstance(state, dict) or "model" not in state:
-        raise ValueError(f"{path}: not an unreid checkpoint (no 'model' entry)")
+        raise ValueError(f"{path}: damaged or not a torch {what} ({str(error)[:200]}); restore it or use another file"
+                         ) from error
+    if not isinstance(state, dict):
+        raise ValueError(f"{path}: not an unreid {what} (a {type(state).__name__}, not a dict)")
+    missing = [key for key in required if key not in state]
+    if missing:
+        raise ValueError(f"{path}: not an unreid {what} (no {', '.join(repr(k) for k in missing)} entry)")
     return state

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from torch import Tensor
+
+from unreid.engine.checkpoint import load_checkpoint
 
 
 def read_state_dict(path: Path) -> dict[str, Tensor]:
@@ -17,10 +18,7 @@ def read_state_dict(path: Path) -> dict[str, Tensor]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such weights file. Create one with `unreid weights` or pass an existing .pth")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # noqa: BLE001 - re-raised with the file name and the fix
-        raise ValueError(f"{path}: not a readable torch weights file ({error}).") from error
+    obj: object = load_checkpoint(path, required=(), what="weights file")
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
