@@ -142,7 +142,8 @@ def run_training(
     run_dir = Path(config.output_dir).expanduser()
     resuming = mode is not ResumeMode.NO
     if ctx.is_main:
-        resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config))
+        resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config),
+                                    model_spec=model_spec(config))
     split = load_training_split(config)  # parses file names only: a quick scan before anything is written
     run_dir.mkdir(parents=True, exist_ok=True)
     with RunLock(run_dir) if ctx.is_main else contextlib.nullcontext(), stop_cleanly(run_dir):

@@ -11,6 +11,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -21,6 +22,8 @@ import torch
 logger = logging.getLogger(__name__)
 
 LAST = "last.pth"
+PREVIOUS = "previous.pth"
+"""The checkpoint before ``last.pth``: ``--resume`` falls back to it when ``last.pth`` is damaged or missing."""
 
 
 @contextlib.contextmanager
@@ -50,11 +53,13 @@ def signals_deferred() -> Iterator[None]:
             signal.raise_signal(number)
 
 
-def save_atomic(obj: Any, path: Path) -> None:
+def save_atomic(obj: Any, path: Path, *, keep_previous: Path | None = None) -> None:
     """``torch.save`` to a temporary file in the same folder, then rename over ``path``.
 
     SIGINT and SIGTERM are held until the rename is done (:func:`signals_deferred`); on
     any other failure (disk full) the temporary file is removed and ``path`` is untouched.
+    With ``keep_previous``, the old ``path`` is first renamed there (a ``kill -9`` between
+    the two renames leaves ``keep_previous``, which :func:`resume_point` then uses).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +70,8 @@ def save_atomic(obj: Any, path: Path) -> None:
                 torch.save(_plain(obj), handle)
                 handle.flush()
                 os.fsync(handle.fileno())
+            if keep_previous is not None and path.is_file():
+                os.replace(path, keep_previous)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -88,6 +95,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _names_objects(message: str) -> bool:
+    """Whether torch's weights-only unpickler stopped at a Python object (not at a damaged byte)."""
+    detail = message.split("WeightsUnpickler error:", 1)[-1]
+    if "Unsupported operand" in detail:
+        return False
+    return any(word in detail for word in ("GLOBAL", "global", "reduce", "allowlisted", "Can only build"))
+
+
+class UnsafeCheckpointError(ValueError):
+    """A ``.pth`` file holds Python objects beyond tensors and plain values (it could run code)."""
+
+
 def load_checkpoint(
     path: Path, *, required: tuple[str, ...] = ("model",), map_location: str | torch.device = "cpu",
     what: str = "checkpoint",
@@ -106,6 +125,7 @@ def load_checkpoint(
         what: the kind of file, for the messages (``"checkpoint"``, ``"weights file"``).
 
     Raises:
+        UnsafeCheckpointError: (a ``ValueError``) when the file holds code or other objects.
         ValueError: naming the file, when it is missing, holds code or other objects,
             is damaged, or lacks a ``required`` key.
     """
@@ -115,10 +135,10 @@ def load_checkpoint(
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
-        if "weights_only" in str(error) or "Unsupported global" in str(error):
+        if _names_objects(str(error)):
             found = re.search(r"GLOBAL ([\w.]+)", str(error))
             named = f" (it names {found.group(1)})" if found else ""
-            raise ValueError(
+            raise UnsafeCheckpointError(
                 f"{path}: refused to load: the {what} holds Python objects besides tensors and plain values{named}, "
                 "which could run code when loaded; unreid never writes such files. Use a file written by "
                 "`unreid train` (or a plain state dict of tensors) from a source you trust"
@@ -133,3 +153,48 @@ def load_checkpoint(
     if missing:
         raise ValueError(f"{path}: not an unreid {what} (no {', '.join(repr(k) for k in missing)} entry)")
     return state
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """The checkpoint a resumed run continues from, and its content."""
+
+    path: Path
+    state: dict[str, Any]
+
+    @property
+    def epoch(self) -> int:
+        return int(self.state["epoch"])
+
+
+def resume_point(run_dir: Path) -> ResumePoint | None:
+    """The newest usable checkpoint of ``run_dir``: ``last.pth``, else ``previous.pth``; ``None`` when neither exists.
+
+    A damaged ``last.pth`` is reported and skipped when ``previous.pth`` is good (one
+    epoch is redone). A file holding code is never skipped silently.
+
+    Raises:
+        ValueError: naming the file and the fix, when no checkpoint is usable.
+    """
+    run_dir = Path(run_dir)
+    last, previous = run_dir / LAST, run_dir / PREVIOUS
+    try:
+        return ResumePoint(last, load_checkpoint(last, required=("epoch", "model", "optimizer", "scheduler")))
+    except UnsafeCheckpointError:
+        raise
+    except ValueError as error:
+        damage = str(error) if last.exists() else ""
+    if not previous.exists():
+        if damage:
+            raise ValueError(f"{damage}; no {PREVIOUS} to fall back to: restore {last}, or start the run over with "
+                             "--overwrite (which deletes this run's files)")
+        return None
+    try:
+        point = ResumePoint(previous, load_checkpoint(previous, required=("epoch", "model", "optimizer", "scheduler")))
+    except ValueError as error:
+        raise ValueError(f"{damage or f'{last}: missing'}; and {error}") from error
+    if damage:
+        logger.warning("%s; falling back to %s (epoch %d finished)", damage, previous, point.epoch)
+    else:
+        logger.warning("%s is missing; falling back to %s (epoch %d finished)", last, previous, point.epoch)
+    return point

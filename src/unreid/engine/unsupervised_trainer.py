@@ -25,7 +25,7 @@ from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
-from unreid.engine.checkpoint import LAST, load_checkpoint, save_atomic
+from unreid.engine.checkpoint import LAST, PREVIOUS, resume_point, save_atomic
 from unreid.engine.distributed import (
     DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
 )
@@ -196,8 +196,9 @@ def train_unsupervised(
     history = TrainingHistory()
     start_epoch = 0
     last_path = run_dir / LAST
-    if resume and last_path.is_file():
-        state = load_checkpoint(last_path)
+    point = resume_point(run_dir) if resume else None
+    if point is not None:
+        state = point.state
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -205,7 +206,7 @@ def train_unsupervised(
         history.rows = list(state.get("history", []))
         if ctx.is_main:
             truncate_metrics(run_dir, last_epoch=start_epoch - 1)
-        logger.info("resumed from %s at epoch %d", last_path, start_epoch)
+        logger.info("resumed from %s at epoch %d", point.path, start_epoch)
     elif ctx.is_main and (run_dir / "metrics.jsonl").exists():
         (run_dir / "metrics.jsonl").unlink()
 
@@ -302,7 +303,7 @@ def train_unsupervised(
         save_atomic(
             {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "history": history.rows, "model_spec": model_spec or {}},
-            last_path,
+            last_path, keep_previous=run_dir / PREVIOUS,
         )
         if plotter is not None:
             plotter.request()
