@@ -344,3 +344,19 @@ def test_failure_before_the_first_epoch_gives_advice_that_works(
     caplog.clear()
     assert main(tiny_args(run, synthetic_root, **settings) + rerun) == 0, error_lines(caplog)  # the advice, followed
     assert [r["epoch"] for r in read_metrics(run)] == [0] and (run / "model.pth").is_file()
+
+
+def test_resume_with_a_new_learning_rate_uses_it(finished_run: Path, synthetic_root: Path, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    assert read_metrics(run)[-1]["lr"] == pytest.approx(3.5e-4)
+    args = tiny_args(run, synthetic_root, train__epochs=3, train__lr=1e-3, train__weight_decay=1e-4,
+                     train__eval_every=0)
+    assert main(args + ["--resume"]) == 0
+    assert any("train.lr: 0.00035 -> 0.001" in r.getMessage() and "take effect" in r.getMessage()
+               for r in caplog.records)
+    assert read_metrics(run)[-1]["lr"] == pytest.approx(1e-3)  # epoch 2 ran at the recorded lr
+    groups = load_checkpoint(run / "last.pth")["optimizer"]["param_groups"]
+    assert groups[0]["lr"] == pytest.approx(1e-3) and groups[0]["weight_decay"] == pytest.approx(1e-4)
+    recorded = json.loads((run / "results.json").read_text())["config"]["train"]
+    assert recorded["lr"] == pytest.approx(1e-3) and recorded["weight_decay"] == pytest.approx(1e-4)

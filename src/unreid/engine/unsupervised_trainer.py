@@ -32,6 +32,7 @@ from unreid.engine.distributed import (
 from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.engine.extract import extract_features
 from unreid.engine.feature_dump import save_epoch_features
+from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.run_log import append_metrics, truncate_metrics
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
@@ -202,6 +203,8 @@ def train_unsupervised(
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        apply_resumed_settings(optimizer=optimizer, scheduler=scheduler, lr=optim.lr, weight_decay=optim.weight_decay,
+                               lr_step=optim.lr_step, lr_gamma=optim.lr_gamma)
         start_epoch = int(state["epoch"]) + 1
         history.rows = list(state.get("history", []))
         if ctx.is_main:
