@@ -15,6 +15,8 @@ from typing import Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from unreid.data.decode import resized_pixels, to_rgb_image
+
 ImageInput = Union[str, Path, bytes, Image.Image, np.ndarray]
 """A file path, encoded image bytes, a PIL image, or an ``HxW``/``HxWxC`` array (C = 1, 3 or 4)."""
 
@@ -49,7 +51,7 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
 
 
 def to_rgb(item: ImageInput) -> Image.Image:
-    """Open ``item`` as an RGB PIL image (alpha is composited on white).
+    """Open ``item`` as an RGB PIL image through :func:`unreid.data.decode.to_rgb_image` (alpha on white).
 
     Raises:
         ValueError: naming the input when it is missing, not an image, or an array of
@@ -76,11 +78,7 @@ def to_rgb(item: ImageInput) -> Image.Image:
             ) from error
     else:
         raise ValueError(f"cannot read a {type(item).__name__} as an image; give a path, bytes, PIL image or array")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+    return to_rgb_image(image)
 
 
 def load_pixels(item: ImageInput, *, height: int, width: int) -> np.ndarray:
@@ -88,9 +86,7 @@ def load_pixels(item: ImageInput, *, height: int, width: int) -> np.ndarray:
     rgb = to_rgb(item)
     if rgb.size[0] < 1 or rgb.size[1] < 1:
         raise ValueError(f"{_describe(item)}: empty image")
-    if rgb.size != (width, height):
-        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1))  # [H, W, 3] -> [3, H, W]
+    return resized_pixels(rgb, height=height, width=width)
 
 
 def list_images(folder: Path) -> list[Path]:
