@@ -12,6 +12,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -360,3 +361,66 @@ def test_resume_with_a_new_learning_rate_uses_it(finished_run: Path, synthetic_r
     assert groups[0]["lr"] == pytest.approx(1e-3) and groups[0]["weight_decay"] == pytest.approx(1e-4)
     recorded = json.loads((run / "results.json").read_text())["config"]["train"]
     assert recorded["lr"] == pytest.approx(1e-3) and recorded["weight_decay"] == pytest.approx(1e-4)
+
+
+def _one_person_folder(synthetic_root: Path, target: Path) -> Path:
+    target.mkdir()
+    for i, path in enumerate(sorted((synthetic_root / "bounding_box_train").glob("*.jpg"))[:30]):
+        (target / f"0001_c{1 + i % 2}s1_{i:06d}_00.jpg").write_bytes(path.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("case", ["one identity", "k1 above the data set"])
+def test_clustering_conflicts_with_the_data_are_named_before_decoding(
+    case: str, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_decoding(monkeypatch)
+    if case == "one identity":
+        root = _one_person_folder(synthetic_root, tmp_path / "crops")
+        args = tiny_args(tmp_path / "run", root, data__dataset="folder",
+                         data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
+    else:
+        args = tiny_args(tmp_path / "run", synthetic_root, cluster__k1=500)
+    assert main(args) == 2
+    [line] = error_lines(caplog)
+    assert "cluster.eps" not in line and not (tmp_path / "run").exists()
+    if case == "one identity":
+        assert "all 30 training images carry one person id (1)" in line
+    else:
+        assert "cluster.k1=500" in line and "at most 82" in line
+
+
+def test_weights_that_blow_up_blame_the_learning_rate(monkeypatch: pytest.MonkeyPatch, synthetic_root: Path,
+                                                      tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import unreid.engine.unsupervised_trainer as trainer
+
+    real = trainer.train_one_epoch
+
+    def diverging(**kwargs: Any) -> dict[str, float]:
+        losses = real(**kwargs)
+        with torch.no_grad():
+            next(kwargs["model"].parameters()).mul_(1e6)  # finite but huge, as under train.lr=1
+        return losses
+
+    monkeypatch.setattr(trainer, "train_one_epoch", diverging)
+    run = tmp_path / "run"
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
+    [line] = error_lines(caplog)
+    assert "epoch 0: the weights blew up" in line and "lower train.lr (now 0.00035)" in line
+    assert "cluster.eps" not in line and not (run / "last.pth").exists()
+
+
+def test_metrics_and_results_are_strict_json(tmp_path: Path) -> None:
+    from unreid.engine.run_log import append_metrics, write_json
+
+    def strict(text: str) -> object:
+        def refuse(name: str) -> None:
+            raise AssertionError(f"bare {name} in JSON")
+
+        return json.loads(text, parse_constant=refuse)
+
+    append_metrics(tmp_path, {"epoch": 0, "mAP": float("nan"), "loss_inter": float("inf")})
+    assert strict((tmp_path / "metrics.jsonl").read_text()) == {"epoch": 0, "mAP": None, "loss_inter": None}
+    write_json(tmp_path / "results.json", {"after": {"mAP": float("nan")}, "before": {"R1": 0.5}})
+    assert strict((tmp_path / "results.json").read_text()) == {"after": {"mAP": None}, "before": {"R1": 0.5}}

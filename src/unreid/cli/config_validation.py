@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from unreid.cli.config import RunConfig
+from unreid.cli.split_checks import split_problems
 from unreid.clustering import JaccardMethod
 from unreid.clustering.eps_policy import EpsPolicy
 from unreid.data.image_bank import BadFilePolicy
@@ -194,6 +195,7 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"data.root={config.data.root!r}: {n} training image(s), too few for cluster.min_samples="
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
+    problems += split_problems(config, split)
     unusable = _missing_or_empty(split)
     if unusable and config.data.bad_files == "error":
         shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")

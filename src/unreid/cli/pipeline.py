@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import random
 import time
@@ -26,6 +25,7 @@ from unreid.data.image_bank import BadFilePolicy, ImageBank
 from unreid.data.records import Record, ReIDSplit
 from unreid.engine.distributed import DistributedContext, init_from_env
 from unreid.engine.evaluate import evaluate_model
+from unreid.engine.run_log import write_json
 from unreid.engine.unsupervised_trainer import (
     ClusteringOptions, MemoryOptions, OptimOptions, RuntimeOptions, train_unsupervised,
 )
@@ -253,7 +253,7 @@ def _run(
     results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),
                "device_name": device_name,
                "config": config_to_dict(config)}
-    (run_dir / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    write_json(run_dir / "results.json", results)
     logger.info("after training: %s (%.0f s)", _fmt(after) if after else "not evaluated", wall)
     return RunOutcome(run_dir=run_dir, before=before, after=after, history=history.rows, wall_time=wall)
 

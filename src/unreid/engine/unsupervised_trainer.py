@@ -31,6 +31,7 @@ from unreid.engine.distributed import (
 )
 from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.engine.extract import extract_features
+from unreid.engine.failure_hints import no_clusters_hint, weights_problem
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.run_log import append_metrics, truncate_metrics
@@ -242,9 +243,9 @@ def train_unsupervised(
         core = broadcast_from_main(core, ctx)
         num_clusters, num_outliers = int(labels.max().item()) + 1, int((labels < 0).sum().item())
         if num_clusters < 2:
-            hint = (f"lower cluster.eps (now {clustering.eps_for(epoch)}): almost everything merged into one cluster"
-                    if num_outliers < n_real // 2 else
-                    f"raise cluster.eps (now {clustering.eps_for(epoch)}) or lower cluster.min_samples ({clustering.min_samples})")
+            hint = no_clusters_hint(features=features, records=train_records, eps=clustering.eps_for(epoch),
+                                    min_samples=clustering.min_samples, num_outliers=num_outliers, lr=optim.lr,
+                                    trained=epoch > 0)
             raise TrainingFailure(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n_real} images; {hint}",
                                   epoch=epoch)
         memory = ClusterMemory(
@@ -282,6 +283,9 @@ def train_unsupervised(
             raise TrainingFailure(
                 f"epoch {epoch}: the loss is not finite ({bad}); lower train.lr (now {optim.lr}); "
                 "this epoch was not saved", epoch=epoch)
+        blown = weights_problem(model, epoch=epoch, lr=optim.lr)
+        if blown:
+            raise TrainingFailure(blown, epoch=epoch)
         scheduler.step()
         row: dict[str, Any] = {
             "epoch": epoch, "clusters": num_clusters, "outliers": num_outliers,
