@@ -50,10 +50,19 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array))
 
 
-def to_rgb(item: ImageInput) -> Image.Image:
+class TooManyPixels(ValueError):
+    """An image whose header declares more pixels than allowed (found before decoding)."""
+
+
+def to_rgb(item: ImageInput, *, max_pixels: int | None = None) -> Image.Image:
     """Open ``item`` as an RGB PIL image through :func:`unreid.data.decode.to_rgb_image` (alpha on white).
 
+    Args:
+        max_pixels: files and bytes whose header declares more pixels are refused before
+            decoding (default :data:`MAX_PIXELS`).
+
     Raises:
+        TooManyPixels: (a ``ValueError``) above ``max_pixels``.
         ValueError: naming the input when it is missing, not an image, or an array of
             an unusable shape.
     """
@@ -65,11 +74,14 @@ def to_rgb(item: ImageInput) -> Image.Image:
         source = io.BytesIO(item) if isinstance(item, bytes) else Path(item)
         try:
             with Image.open(source) as opened:
-                if opened.size[0] * opened.size[1] > MAX_PIXELS:
-                    raise ValueError(f"{_describe(item)}: {opened.size[0]} x {opened.size[1]} pixels is more than "
-                                     f"{MAX_PIXELS:,}; crop the person out first")
+                limit = MAX_PIXELS if max_pixels is None else max_pixels
+                if opened.size[0] * opened.size[1] > limit:
+                    raise TooManyPixels(f"{_describe(item)}: {opened.size[0]} x {opened.size[1]} pixels is more than "
+                                        f"{limit:,}; crop the person out first")
                 opened.load()
                 image = opened.copy()
+        except TooManyPixels:
+            raise
         except FileNotFoundError as error:
             raise ValueError(f"{_describe(item)}: image file not found; check the path") from error
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
