@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 import torch
-
 from tiny_run import copy_run, error_lines, tiny_args
+
 from unreid.cli.main import main
 from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.run_log import read_metrics
@@ -149,7 +149,7 @@ def test_empty_files_are_found_by_the_quick_scan_before_decoding(synthetic_root:
     bad = _bad_image_folder(synthetic_root, tmp_path / "crops")
     args = tiny_args(tmp_path / "run", tmp_path / "crops", data__dataset="folder", data__bad_files="error",
                      data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
-    import unreid.cli.pipeline as pipeline
+    from unreid.cli import pipeline
 
     def no_decoding(*args: object, **kwargs: object) -> None:
         raise AssertionError("decoding started")
@@ -222,7 +222,7 @@ class _RunsCode:
 
 
 def _no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    import unreid.cli.pipeline as pipeline
+    from unreid.cli import pipeline
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("decoding started")
@@ -320,8 +320,8 @@ def test_failure_before_the_first_epoch_gives_advice_that_works(
     failure: str, expected: str, rerun: list[str], monkeypatch: pytest.MonkeyPatch, synthetic_root: Path,
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import unreid.engine.checkpoint as checkpoint
     import unreid.engine.unsupervised_trainer as trainer
+    from unreid.engine import checkpoint
 
     run = tmp_path / "run"
     settings: dict[str, object] = {"train__epochs": 1, "train__eval_every": 0}
@@ -424,3 +424,51 @@ def test_metrics_and_results_are_strict_json(tmp_path: Path) -> None:
     assert strict((tmp_path / "metrics.jsonl").read_text()) == {"epoch": 0, "mAP": None, "loss_inter": None}
     write_json(tmp_path / "results.json", {"after": {"mAP": float("nan")}, "before": {"R1": 0.5}})
     assert strict((tmp_path / "results.json").read_text()) == {"after": {"mAP": None}, "before": {"R1": 0.5}}
+
+
+@pytest.mark.parametrize("kind", ["under a file", "name too long"])
+def test_unwritable_output_dir_is_one_line_before_any_work(kind: str, synthetic_root: Path, tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("x")
+    run = tmp_path / "file" / "run" if kind == "under a file" else tmp_path / ("r" * 300)
+    _no_decoding(monkeypatch)
+    assert main(tiny_args(run, synthetic_root)) == 2
+    [line] = error_lines(caplog)
+    assert line.startswith(f"output_dir {str(run)!r}") and ("too long" in line or "is a file" in line)
+
+
+def test_checkpoint_write_refused_mid_run_is_one_line_and_the_advice_works(
+    monkeypatch: pytest.MonkeyPatch, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from unreid.engine import checkpoint
+
+    run = tmp_path / "run"
+    real_save = checkpoint.torch.save
+    calls = {"n": 0}
+
+    def refuse_second(obj: object, handle: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # epoch 1's checkpoint: the folder became read-only meanwhile
+            raise PermissionError(errno.EACCES, "Permission denied", handle.name)
+        real_save(obj, handle)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(checkpoint.torch, "save", refuse_second)
+        assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
+    [line] = error_lines(caplog)
+    assert "cannot write" in line and "Permission denied" in line and str(run) in line and "\n" not in line
+    assert "epoch 0 finished" in line and line.endswith("then resume with --resume")
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0) + ["--resume"]) == 0
+    assert [r["epoch"] for r in read_metrics(run)] == [0, 1]
+
+
+def test_saved_features_keep_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    from unreid.data.records import Record
+    from unreid.engine.feature_dump import load_epoch_features, save_epoch_features
+
+    name = os.fsdecode(b"0001_c1s1_caf\xe9_00.jpg")  # Latin-1 bytes: '\udce9' in the str
+    records = [Record(tmp_path / name, 1, 0), Record(tmp_path / "0002_c2s1_000001_00.jpg", 2, 1)]
+    path = save_epoch_features(run_dir=tmp_path, epoch=0, features=torch.eye(2), records=records)
+    _, loaded = load_epoch_features(path)
+    assert loaded == records and os.fsencode(loaded[0].path).endswith(b"caf\xe9_00.jpg")

@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 from unreid.cli.config import RunConfig, config_to_dict, save_config
-from unreid.engine.checkpoint import save_atomic
 from unreid.cli.run_folder import (
-    LOCK_FILE, ResumeMode, RunLock, check_run_folder, clear_run_files, incompatible_keys, remove_stale_temp_files,
+    LOCK_FILE,
+    ResumeMode,
+    RunLock,
+    check_run_folder,
+    clear_run_files,
+    incompatible_keys,
+    remove_stale_temp_files,
 )
+from unreid.engine.checkpoint import save_atomic
 
 
 def _run_folder(tmp_path: Path, *, checkpoint: bool = True) -> Path:

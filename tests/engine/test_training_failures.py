@@ -11,7 +11,12 @@ from unreid.clustering.jaccard_dense import DENSE_BYTES_PER_PAIR, jaccard_distan
 from unreid.clustering.memory_budget import require_memory
 from unreid.data.records import Record
 from unreid.engine.training_failure import TrainingFailure
-from unreid.engine.unsupervised_trainer import ClusteringOptions, OptimOptions, RuntimeOptions, train_unsupervised
+from unreid.engine.unsupervised_trainer import (
+    ClusteringOptions,
+    OptimOptions,
+    RuntimeOptions,
+    train_unsupervised,
+)
 from unreid.evaluation.reranking import RERANK_BYTES_PER_PAIR, k_reciprocal_rerank
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import build_embedding_model

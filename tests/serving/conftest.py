@@ -8,9 +8,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
 
-from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder  # noqa: E402
-
 from live_server import running_server  # noqa: E402
+from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder  # noqa: E402
 
 from unreid.retrieval.feature_extractor import FeatureExtractor  # noqa: E402
 from unreid.retrieval.gallery_index import GalleryIndex  # noqa: E402

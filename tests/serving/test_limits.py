@@ -142,7 +142,7 @@ def _png(side: int) -> bytes:
 
 def test_memory_stays_flat_under_parallel_large_uploads(serve_world: World, peak_rss: list[int],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import unreid.serving.search_service as search_service
+    from unreid.serving import search_service
 
     bomb = _png(6300)  # about 40 KB that declares 39.7 million pixels (440 MB to decode with the old server)
     allowed = _png(1900)  # 3.6 million pixels: decoded, at most max_decoders at a time

@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from unreid.evaluation import save_ranked_list_grid
     from unreid.models.embedding_model import build_embedding_model
 
+    if args.grid is not None:
+        from unreid.cli.output_paths import check_writable
+
+        check_writable(args.grid, what="--grid")
     state = load_checkpoint(args.checkpoint)
     spec = dict(state.get("model_spec") or {})
     run_config = args.checkpoint.parent / "config.yaml"

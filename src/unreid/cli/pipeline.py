@@ -18,7 +18,9 @@ from torch import nn
 from unreid.cli.config import RunConfig, config_to_dict, save_config
 from unreid.cli.config_validation import validate_config, validate_split
 from unreid.cli.run_failures import stop_cleanly
-from unreid.cli.run_folder import ResumeMode, RunLock, check_run_folder, clear_run_files, remove_stale_temp_files
+from unreid.cli.run_folder import (
+    ResumeMode, RunLock, check_run_folder, clear_run_files, ensure_run_dir, remove_stale_temp_files,
+)
 from unreid.clustering import JaccardMethod
 from unreid.clustering.eps_policy import EpsPolicy
 from unreid.data.image_bank import BadFilePolicy, ImageBank
@@ -145,7 +147,7 @@ def run_training(
         resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config),
                                     model_spec=model_spec(config))
     split = load_training_split(config)  # parses file names only: a quick scan before anything is written
-    run_dir.mkdir(parents=True, exist_ok=True)
+    ensure_run_dir(run_dir)
     with RunLock(run_dir) if ctx.is_main else contextlib.nullcontext(), stop_cleanly(run_dir):
         if ctx.is_main:
             remove_stale_temp_files(run_dir)

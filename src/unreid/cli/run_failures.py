@@ -55,6 +55,20 @@ def _disk_full(error: BaseException | None) -> bool:
     return False
 
 
+_WRITE_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.ENOTDIR, errno.EDQUOT,
+                           errno.EIO})
+
+
+def _unwritable(error: BaseException | None) -> OSError | None:
+    """The ``OSError`` of a file write that failed for lack of permission, a read-only disk or a bad path."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, OSError) and error.errno in _WRITE_ERRORS and error.filename:
+            return error
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -86,6 +100,12 @@ def stop_cleanly(run_dir: Path) -> Iterator[None]:
             f"{_next_step(run_dir)}"
         ) from None
     except (OSError, RuntimeError) as error:
+        unwritable = _unwritable(error)
+        if unwritable is not None:
+            raise RunStopped(
+                f"cannot write {unwritable.filename or run_dir} ({unwritable.strerror or unwritable}); "
+                f"{_next_step(run_dir, f'make {run_dir} writable (or free it), then ')}"
+            ) from None
         if not _disk_full(error):
             raise
         where = f" while writing {error.filename}" if isinstance(error, OSError) and error.filename else ""

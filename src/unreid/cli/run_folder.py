@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from unreid.cli.output_paths import check_name_lengths, check_writable
 from unreid.engine.checkpoint import LAST, PREVIOUS, resume_point
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ def check_run_folder(
             :data:`RESUME_KEYS` or of the checkpoint's model (all such keys are listed).
     """
     run_dir = Path(run_dir)
+    check_name_lengths(run_dir, what="output_dir")
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"output_dir={str(run_dir)!r} is a file; give a folder")
     if resume is not ResumeMode.NO and overwrite:
@@ -157,6 +159,16 @@ def check_run_folder(
             "the checkpoint cannot continue with these; set them back or use another output_dir"
         )
     return True
+
+
+def ensure_run_dir(run_dir: Path) -> Path:
+    """Create ``run_dir`` and make sure files can be written in it (before any work).
+
+    Raises:
+        ValueError: naming ``output_dir`` and the reason (a name too long, a file in the
+            way, no permission).
+    """
+    return check_writable(Path(run_dir), what="output_dir", folder=True)
 
 
 def clear_run_files(run_dir: Path) -> list[str]:

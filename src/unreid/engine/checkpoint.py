@@ -144,7 +144,7 @@ def load_checkpoint(
                 "`unreid train` (or a plain state dict of tensors) from a source you trust"
             ) from None
         raise ValueError(f"{path}: damaged {what} ({str(error)[:200]}); restore it or use another file") from error
-    except Exception as error:  # noqa: BLE001 - re-raised with the file name
+    except Exception as error:
         raise ValueError(f"{path}: damaged or not a torch {what} ({str(error)[:200]}); restore it or use another file"
                          ) from error
     if not isinstance(state, dict):

@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from unreid.retrieval.gallery_index import GalleryIndex
-from unreid.retrieval.image_input import IMAGE_SUFFIXES, ImageInput, TooManyPixels, to_rgb
+from unreid.retrieval.image_input import (
+    IMAGE_SUFFIXES,
+    ImageInput,
+    TooManyPixels,
+    to_rgb,
+)
 from unreid.retrieval.model_fingerprint import check_fingerprint
 from unreid.retrieval.search_results import search_index
 
