@@ -256,7 +256,7 @@ def test_finished_run_without_checkpoints_is_never_replaced(
     before = _snapshot(run)
     assert main(tiny_args(run, synthetic_root) + resume) == 2
     [line] = error_lines(caplog)
-    assert "finished run (model.pth)" in line and "--overwrite" in line
+    assert "holds a finished run (model.pth)" in line and "--overwrite" in line
     assert _snapshot(run) == before  # model.pth and metrics.jsonl (2 epochs) untouched
 
 
@@ -361,6 +361,9 @@ def test_resume_with_a_new_learning_rate_uses_it(finished_run: Path, synthetic_r
     assert groups[0]["lr"] == pytest.approx(1e-3) and groups[0]["weight_decay"] == pytest.approx(1e-4)
     recorded = json.loads((run / "results.json").read_text())["config"]["train"]
     assert recorded["lr"] == pytest.approx(1e-3) and recorded["weight_decay"] == pytest.approx(1e-4)
+    # the finished 2-epoch model is kept, not replaced by the continued run's
+    assert (run / "model_epoch2.pth").read_bytes() == (finished_run / "model.pth").read_bytes()
+    assert len(load_checkpoint(run / "model.pth")["history"]) == 3
 
 
 def _one_person_folder(synthetic_root: Path, target: Path) -> Path:

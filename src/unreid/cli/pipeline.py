@@ -19,7 +19,8 @@ from unreid.cli.config import RunConfig, config_to_dict, save_config
 from unreid.cli.config_validation import validate_config, validate_split
 from unreid.cli.run_failures import stop_cleanly
 from unreid.cli.run_folder import (
-    ResumeMode, RunLock, check_run_folder, clear_run_files, ensure_run_dir, remove_stale_temp_files,
+    ResumeMode, RunLock, check_run_folder, clear_run_files, ensure_run_dir, keep_finished_model,
+    remove_stale_temp_files,
 )
 from unreid.clustering import JaccardMethod
 from unreid.clustering.eps_policy import EpsPolicy
@@ -153,6 +154,8 @@ def run_training(
             remove_stale_temp_files(run_dir)
             if overwrite:
                 clear_run_files(run_dir)
+            if resuming:
+                keep_finished_model(run_dir, epochs=config.train.epochs)
             save_config(config, run_dir / "config.yaml")
         return _run(config, split, run_dir=run_dir, resume=resuming, progress=progress, ctx=ctx, start=start)
 
@@ -265,7 +268,7 @@ def _report_bad_files(run_dir: Path, banks: dict[str, ImageBank], *, write: bool
     bad = [(name, path, reason) for name, bank in banks.items() for path, reason in bank.bad_files]
     if bad and write:
         lines = "".join(f"{name}\t{path}\t{reason}\n" for name, path, reason in bad)
-        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8")
+        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8", errors="surrogateescape")
         logger.warning("%d unreadable image(s) skipped; the list is in %s", len(bad), run_dir / "bad_files.txt")
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from unreid.cli.output_paths import check_name_lengths, check_writable
-from unreid.engine.checkpoint import LAST, PREVIOUS, resume_point
+from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint, resume_point
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ def _spec_changes(saved: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def _kept_work(run_dir: Path) -> list[str]:
     """The files that hold finished work: a checkpoint or a finished model."""
-    return [name for name in (LAST, PREVIOUS, "model.pth") if (run_dir / name).exists()]
+    kept = [name for name in (LAST, PREVIOUS, "model.pth") if (run_dir / name).exists()]
+    return kept + sorted(path.name for path in run_dir.glob("model_epoch*.pth"))
 
 
 def check_run_folder(
@@ -130,9 +131,10 @@ def check_run_folder(
         return False
     point = resume_point(run_dir) if run_dir.is_dir() else None
     if point is None:
-        if "model.pth" in kept:
+        models = [name for name in kept if name.startswith("model")]
+        if models:
             raise ValueError(
-                f"output_dir={str(run_dir)!r} holds a finished run (model.pth) but no {LAST} to continue from; "
+                f"output_dir={str(run_dir)!r} holds a finished run ({', '.join(models)}) but no {LAST} to continue from; "
                 "starting over would replace it: use --overwrite for that, or set another output_dir"
             )
         if resume is ResumeMode.REQUIRED and not (run_dir / "config.yaml").is_file():
@@ -171,9 +173,29 @@ def ensure_run_dir(run_dir: Path) -> Path:
     return check_writable(Path(run_dir), what="output_dir", folder=True)
 
 
+def keep_finished_model(run_dir: Path, *, epochs: int) -> Path | None:
+    """Before a ``--resume`` trains a finished run further, move its ``model.pth`` aside.
+
+    ``model.pth`` of a run that finished ``E`` epochs becomes ``model_epoch{E}.pth`` when
+    ``epochs > E`` (the continued run writes a new ``model.pth`` at its end), so nothing a
+    run finished is replaced without ``--overwrite``. Returns the new path, or ``None``.
+    """
+    model = Path(run_dir) / "model.pth"
+    if not model.is_file():
+        return None
+    finished = len(load_checkpoint(model).get("history") or [])
+    if not 0 < finished < epochs:
+        return None
+    kept = model.with_name(f"model_epoch{finished}.pth")
+    os.replace(model, kept)
+    logger.warning("--resume continues a finished run (%d epochs) to %d epochs: its model is kept as %s",
+                   finished, epochs, kept)
+    return kept
+
+
 def clear_run_files(run_dir: Path) -> list[str]:
     """Delete the files a run writes (for ``--overwrite``); returns their names."""
-    removed = _holds_run(Path(run_dir))
+    removed = _holds_run(Path(run_dir)) + sorted(p.name for p in Path(run_dir).glob("model_epoch*.pth"))
     for name in removed:
         (Path(run_dir) / name).unlink()
     if removed:
