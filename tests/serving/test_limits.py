@@ -182,3 +182,14 @@ def test_curl_data_binary_content_type_is_read_as_the_image(server: SearchServer
     query = next((serve_world[2] / "query").glob("0002_*.jpg")).read_bytes()
     status, body = _post(server, "/api/search?top_k=2", query, {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 200 and len(body["results"]) == 2
+
+
+def test_a_client_that_never_finishes_its_headers_is_dropped(serve_world: World) -> None:
+    with running_server(serve_world, ServiceLimits(read_timeout_s=0.5)) as slow:
+        host, port = slow.server_address[:2]
+        start = time.perf_counter()
+        with socket.create_connection((str(host), int(port)), timeout=30) as raw:
+            raw.sendall(b"GET /api/info HTTP/1.1\r\nHost: x\r\n")  # headers never end
+            assert raw.recv(100) == b""  # closed by the server
+        assert time.perf_counter() - start < 10
+        assert _get(slow, "/api/info")[0] == 200  # others are still served
