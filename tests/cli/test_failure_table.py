@@ -12,12 +12,14 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
-
 from tiny_run import copy_run, error_lines, tiny_args
+
 from unreid.cli.main import main
+from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.run_log import read_metrics
 
 
@@ -100,17 +102,6 @@ def test_one_camera_with_generator_refused_before_decoding(synthetic_root: Path,
     [line] = error_lines(caplog)
     assert "generator.enabled" in line and "2 training cameras" in line
     assert not (tmp_path / "run").exists()
-
-
-@pytest.mark.parametrize("eps, min_samples", [(0.0001, 6)])
-def test_dbscan_without_clusters_ends_with_one_line(eps: float, min_samples: int, synthetic_root: Path,
-                                                    tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    run = tmp_path / "run"
-    args = tiny_args(run, synthetic_root, cluster__eps=eps, cluster__min_samples=min_samples, train__eval_every=0)
-    assert main(args) == 3
-    [line] = error_lines(caplog)
-    assert "DBSCAN found" in line and "cluster.eps" in line and "resume with --resume" in line
-    assert not (run / "last.pth").exists() and not (run / "run.lock").exists()
 
 
 def _bad_image_folder(synthetic_root: Path, target: Path) -> list[Path]:
@@ -206,21 +197,6 @@ def test_interrupt_during_training_keeps_last_epoch(action: object, name: str, m
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(signal.getsignal(signal.SIGTERM))
 
 
-def test_disk_full_names_the_cause_and_leaves_no_temp_file(monkeypatch: pytest.MonkeyPatch, synthetic_root: Path,
-                                                          tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    import unreid.engine.checkpoint as checkpoint
-
-    def full(obj: object, handle: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(checkpoint.torch, "save", full)
-    run = tmp_path / "run"
-    assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
-    [line] = error_lines(caplog)
-    assert "No space left on device" in line and "resume with --resume" in line
-    assert not list(run.glob(".*.pth.*")) and not (run / "last.pth").exists()
-
-
 def test_orphan_temp_file_is_removed_on_resume(finished_run: Path, synthetic_root: Path, tmp_path: Path) -> None:
     run = copy_run(finished_run, tmp_path / "run")
     orphan = run / ".last.pth.k3j9x2"
@@ -236,3 +212,266 @@ def test_unknown_key_and_yaml_error_stay_clear(tmp_path: Path, caplog: pytest.Lo
     assert main(["train", "--set", "train.epoch=3"]) == 2
     lines = error_lines(caplog)
     assert str(bad) in lines[0] and "train.epoch" in lines[1]
+
+
+# Issue 17: checkpoints that cannot run code, runs never silently replaced, advice that works.
+
+class _RunsCode:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.system, ("touch PWNED",)
+
+
+def _no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    import unreid.cli.train_run as pipeline
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("decoding started")
+
+    monkeypatch.setattr(pipeline, "ImageBank", refuse)
+
+
+def test_resume_from_a_checkpoint_holding_code_refuses_and_runs_nothing(
+    finished_run: Path, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    state = torch.load(run / "last.pth", weights_only=True)
+    torch.save({**state, "history": [_RunsCode()]}, run / "last.pth")
+    before = _snapshot(run)
+    monkeypatch.chdir(tmp_path)
+    _no_decoding(monkeypatch)
+    assert main(tiny_args(run, synthetic_root, train__epochs=3) + ["--resume"]) == 2
+    [line] = error_lines(caplog)
+    assert str(run / "last.pth") in line and "refused" in line and "run code" in line
+    assert not (tmp_path / "PWNED").exists() and _snapshot(run) == before
+
+
+@pytest.mark.parametrize("resume", [["--resume"], ["--resume", "auto"]])
+def test_finished_run_without_checkpoints_is_never_replaced(
+    resume: list[str], finished_run: Path, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    (run / "last.pth").unlink()
+    (run / "previous.pth").unlink()
+    before = _snapshot(run)
+    assert main(tiny_args(run, synthetic_root) + resume) == 2
+    [line] = error_lines(caplog)
+    assert "holds a finished run (model.pth)" in line and "--overwrite" in line
+    assert _snapshot(run) == before  # model.pth and metrics.jsonl (2 epochs) untouched
+
+
+def test_damaged_last_checkpoint_falls_back_to_the_previous_one(
+    finished_run: Path, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    (run / "last.pth").write_bytes(b"\0" * 100)
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0) + ["--resume"]) == 0
+    assert any("falling back to" in r.getMessage() and "epoch 0 finished" in r.getMessage() for r in caplog.records)
+    assert [r["epoch"] for r in read_metrics(run)] == [0, 1]  # epoch 1 redone
+    assert load_checkpoint(run / "last.pth", required=("epoch",))["epoch"] == 1
+
+
+def test_damaged_only_checkpoint_is_found_before_decoding_and_the_advice_works(
+    finished_run: Path, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    (run / "last.pth").write_bytes(b"\0" * 100)
+    (run / "previous.pth").unlink()
+    before = _snapshot(run)
+    with monkeypatch.context() as patch:
+        _no_decoding(patch)
+        assert main(tiny_args(run, synthetic_root) + ["--resume"]) == 2
+    [line] = error_lines(caplog)
+    assert str(run / "last.pth") in line and "restore" in line and "--overwrite" in line and "delete it" not in line
+    assert _snapshot(run) == before
+    assert main(tiny_args(run, synthetic_root, train__epochs=1, train__eval_every=0) + ["--overwrite"]) == 0
+
+
+def test_resume_with_other_model_and_no_config_refuses_before_writing(
+    finished_run: Path, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    (run / "config.yaml").unlink()
+    before = _snapshot(run)
+    assert main(tiny_args(run, synthetic_root, model__backbone="resnet34", train__epochs=3) + ["--resume"]) == 2
+    [line] = error_lines(caplog)
+    assert "model.backbone: 'resnet10t' -> 'resnet34'" in line and "last.pth" in line and "Traceback" not in line
+    assert _snapshot(run) == before  # no config.yaml claiming resnet34
+    assert main(tiny_args(run, synthetic_root, train__epochs=3, train__eval_every=0) + ["--resume"]) == 0
+    assert [r["epoch"] for r in read_metrics(run)] == [0, 1, 2]
+
+
+def _nan_loss(**kwargs: object) -> dict[str, float]:
+    return {"centroid": float("nan")}
+
+
+def _disk_full(obj: object, handle: object) -> None:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("failure, expected, rerun", [
+    ("sigint", "interrupted (SIGINT)", []),
+    ("dbscan", "DBSCAN found", []),
+    ("nan", "the loss is not finite", ["--resume"]),
+    ("disk", "No space left on device", ["--resume"]),
+])
+def test_failure_before_the_first_epoch_gives_advice_that_works(
+    failure: str, expected: str, rerun: list[str], monkeypatch: pytest.MonkeyPatch, synthetic_root: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    import unreid.engine.unsupervised_trainer as trainer
+    from unreid.io import atomic_file
+
+    run = tmp_path / "run"
+    settings: dict[str, object] = {"train__epochs": 1, "train__eval_every": 0}
+    with monkeypatch.context() as patch:
+        if failure == "sigint":
+            _stop_in_epoch(patch, 0, _raise_ctrl_c)
+        elif failure == "nan":
+            patch.setattr(trainer, "train_one_epoch", _nan_loss)
+        elif failure == "disk":
+            patch.setattr(atomic_file.torch, "save", _disk_full)
+        failing = {**settings, "cluster__eps": 0.0001, "cluster__min_samples": 6} if failure == "dbscan" else settings
+        assert main(tiny_args(run, synthetic_root, **failing)) in (3, 130)
+    [line] = error_lines(caplog)
+    assert expected in line and "\n" not in line and "--resume" not in line.split("; ")[-1]
+    assert f"no finished epoch was saved in {run}" in line and line.endswith("run the same command again to start over")
+    if failure == "dbscan":
+        assert "cluster.eps" in line and "fix the setting, then" in line
+    if failure == "disk":
+        assert not list(run.glob(".*.pth.*"))
+    assert not (run / "last.pth").exists() and not (run / "run.lock").exists()
+    caplog.clear()
+    assert main(tiny_args(run, synthetic_root, **settings) + rerun) == 0, error_lines(caplog)  # the advice, followed
+    assert [r["epoch"] for r in read_metrics(run)] == [0] and (run / "model.pth").is_file()
+
+
+def test_resume_with_a_new_learning_rate_uses_it(finished_run: Path, synthetic_root: Path, tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    run = copy_run(finished_run, tmp_path / "run")
+    assert read_metrics(run)[-1]["lr"] == pytest.approx(3.5e-4)
+    args = tiny_args(run, synthetic_root, train__epochs=3, train__lr=1e-3, train__weight_decay=1e-4,
+                     train__eval_every=0)
+    assert main(args + ["--resume"]) == 0
+    assert any("train.lr: 0.00035 -> 0.001" in r.getMessage() and "take effect" in r.getMessage()
+               for r in caplog.records)
+    assert read_metrics(run)[-1]["lr"] == pytest.approx(1e-3)  # epoch 2 ran at the recorded lr
+    groups = load_checkpoint(run / "last.pth")["optimizer"]["param_groups"]
+    assert groups[0]["lr"] == pytest.approx(1e-3) and groups[0]["weight_decay"] == pytest.approx(1e-4)
+    recorded = json.loads((run / "results.json").read_text())["config"]["train"]
+    assert recorded["lr"] == pytest.approx(1e-3) and recorded["weight_decay"] == pytest.approx(1e-4)
+    # the finished 2-epoch model is kept, not replaced by the continued run's
+    assert (run / "model_epoch2.pth").read_bytes() == (finished_run / "model.pth").read_bytes()
+    assert len(load_checkpoint(run / "model.pth")["history"]) == 3
+
+
+def _one_person_folder(synthetic_root: Path, target: Path) -> Path:
+    target.mkdir()
+    for i, path in enumerate(sorted((synthetic_root / "bounding_box_train").glob("*.jpg"))[:30]):
+        (target / f"0001_c{1 + i % 2}s1_{i:06d}_00.jpg").write_bytes(path.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("case", ["one identity", "k1 above the data set"])
+def test_clustering_conflicts_with_the_data_are_named_before_decoding(
+    case: str, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _no_decoding(monkeypatch)
+    if case == "one identity":
+        root = _one_person_folder(synthetic_root, tmp_path / "crops")
+        args = tiny_args(tmp_path / "run", root, data__dataset="folder",
+                         data__folder_pattern=r"(?P<pid>\d+)_c(?P<cam>\d+)")
+    else:
+        args = tiny_args(tmp_path / "run", synthetic_root, cluster__k1=500)
+    assert main(args) == 2
+    [line] = error_lines(caplog)
+    assert "cluster.eps" not in line and not (tmp_path / "run").exists()
+    if case == "one identity":
+        assert "all 30 training images carry one person id (1)" in line
+    else:
+        assert "cluster.k1=500" in line and "at most 82" in line
+
+
+def test_weights_that_blow_up_blame_the_learning_rate(monkeypatch: pytest.MonkeyPatch, synthetic_root: Path,
+                                                      tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import unreid.engine.unsupervised_trainer as trainer
+
+    real = trainer.train_one_epoch
+
+    def diverging(**kwargs: Any) -> dict[str, float]:
+        losses = real(**kwargs)
+        with torch.no_grad():
+            next(kwargs["model"].parameters()).mul_(1e6)  # finite but huge, as under train.lr=1
+        return losses
+
+    monkeypatch.setattr(trainer, "train_one_epoch", diverging)
+    run = tmp_path / "run"
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
+    [line] = error_lines(caplog)
+    assert "epoch 0: the weights blew up" in line and "lower train.lr (now 0.00035)" in line
+    assert "cluster.eps" not in line and not (run / "last.pth").exists()
+
+
+def test_metrics_and_results_are_strict_json(tmp_path: Path) -> None:
+    from unreid.engine.run_log import append_metrics, write_json
+
+    def strict(text: str) -> object:
+        def refuse(name: str) -> None:
+            raise AssertionError(f"bare {name} in JSON")
+
+        return json.loads(text, parse_constant=refuse)
+
+    append_metrics(tmp_path, {"epoch": 0, "mAP": float("nan"), "loss_inter": float("inf")})
+    assert strict((tmp_path / "metrics.jsonl").read_text()) == {"epoch": 0, "mAP": None, "loss_inter": None}
+    write_json(tmp_path / "results.json", {"after": {"mAP": float("nan")}, "before": {"R1": 0.5}})
+    assert strict((tmp_path / "results.json").read_text()) == {"after": {"mAP": None}, "before": {"R1": 0.5}}
+
+
+@pytest.mark.parametrize("kind", ["under a file", "name too long"])
+def test_unwritable_output_dir_is_one_line_before_any_work(kind: str, synthetic_root: Path, tmp_path: Path,
+                                                          caplog: pytest.LogCaptureFixture,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("x")
+    run = tmp_path / "file" / "run" if kind == "under a file" else tmp_path / ("r" * 300)
+    _no_decoding(monkeypatch)
+    assert main(tiny_args(run, synthetic_root)) == 2
+    [line] = error_lines(caplog)
+    assert line.startswith(f"output_dir {str(run)!r}") and ("too long" in line or "is a file" in line)
+
+
+def test_checkpoint_write_refused_mid_run_is_one_line_and_the_advice_works(
+    monkeypatch: pytest.MonkeyPatch, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from unreid.io import atomic_file
+
+    run = tmp_path / "run"
+    real_save = atomic_file.torch.save
+    calls = {"n": 0}
+
+    def refuse_second(obj: object, handle: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:  # epoch 1's checkpoint: the folder became read-only meanwhile
+            raise PermissionError(errno.EACCES, "Permission denied", handle.name)
+        real_save(obj, handle)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(atomic_file.torch, "save", refuse_second)
+        assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
+    [line] = error_lines(caplog)
+    assert "cannot write" in line and "Permission denied" in line and str(run) in line and "\n" not in line
+    assert "epoch 0 finished" in line and line.endswith("then resume with --resume")
+    assert main(tiny_args(run, synthetic_root, train__eval_every=0) + ["--resume"]) == 0
+    assert [r["epoch"] for r in read_metrics(run)] == [0, 1]
+
+
+def test_saved_features_keep_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    from unreid.data.records import Record
+    from unreid.engine.feature_dump import load_epoch_features, save_epoch_features
+
+    name = os.fsdecode(b"0001_c1s1_caf\xe9_00.jpg")  # Latin-1 bytes: '\udce9' in the str
+    records = [Record(tmp_path / name, 1, 0), Record(tmp_path / "0002_c2s1_000001_00.jpg", 2, 1)]
+    path = save_epoch_features(run_dir=tmp_path, epoch=0, features=torch.eye(2), records=records)
+    _, loaded = load_epoch_features(path)
+    assert loaded == records and os.fsencode(loaded[0].path).endswith(b"caf\xe9_00.jpg")

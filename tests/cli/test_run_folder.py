@@ -11,8 +11,15 @@ import pytest
 
 from unreid.config import RunConfig, config_to_dict, save_config
 from unreid.cli.run_folder import (
-    LOCK_FILE, ResumeMode, RunLock, check_run_folder, clear_run_files, incompatible_keys, remove_stale_temp_files,
+    LOCK_FILE,
+    ResumeMode,
+    RunLock,
+    check_run_folder,
+    clear_run_files,
+    incompatible_keys,
+    remove_stale_temp_files,
 )
+from unreid.engine.checkpoint import save_atomic
 
 
 def _run_folder(tmp_path: Path, *, checkpoint: bool = True) -> Path:
@@ -20,7 +27,7 @@ def _run_folder(tmp_path: Path, *, checkpoint: bool = True) -> Path:
     save_config(RunConfig(), run / "config.yaml")
     (run / "metrics.jsonl").write_text('{"epoch": 0}\n')
     if checkpoint:
-        (run / "last.pth").write_bytes(b"x")
+        save_atomic({"epoch": 0, "model": {}, "optimizer": {}, "scheduler": {}}, run / "last.pth")
     return run
 
 
@@ -42,11 +49,28 @@ def test_existing_run_needs_resume_or_overwrite(tmp_path: Path) -> None:
 
 
 def test_resume_without_checkpoint(tmp_path: Path) -> None:
-    run = _run_folder(tmp_path, checkpoint=False)
     config = config_to_dict(RunConfig())
     with pytest.raises(ValueError, match="no checkpoint .*last.pth.*--resume auto"):
-        check_run_folder(run, resume=ResumeMode.REQUIRED, overwrite=False, config=config)
-    assert check_run_folder(run, resume=ResumeMode.AUTO, overwrite=False, config=config) is False
+        check_run_folder(tmp_path / "typo", resume=ResumeMode.REQUIRED, overwrite=False, config=config)
+    run = _run_folder(tmp_path, checkpoint=False)  # a run that stopped before its first epoch was saved
+    for mode in ResumeMode:
+        assert check_run_folder(run, resume=mode, overwrite=False, config=config) is False  # starts over
+    (run / "model.pth").write_bytes(b"x")  # a finished run without checkpoints is never started over
+    for mode in ResumeMode:
+        with pytest.raises(ValueError, match="--overwrite"):
+            check_run_folder(run, resume=mode, overwrite=False, config=config)
+
+
+def test_resume_compares_the_checkpoints_model(tmp_path: Path) -> None:
+    run = _run_folder(tmp_path)
+    save_atomic({"epoch": 0, "model": {}, "optimizer": {}, "scheduler": {},
+                 "model_spec": {"backbone": "resnet50", "height": 256}}, run / "last.pth")
+    (run / "config.yaml").unlink()
+    with pytest.raises(ValueError, match=r"model.backbone: 'resnet50' -> 'resnet18', data.height: 256 -> 128"):
+        check_run_folder(run, resume=ResumeMode.REQUIRED, overwrite=False, config={},
+                         model_spec={"backbone": "resnet18", "height": 128})
+    assert check_run_folder(run, resume=ResumeMode.REQUIRED, overwrite=False, config={},
+                            model_spec={"backbone": "resnet50", "height": 256}) is True
 
 
 def test_incompatible_keys_are_all_named() -> None:

@@ -82,3 +82,15 @@ def test_real_dev_split(market_dev_root: Path) -> None:
     assert split.train and split.query and split.gallery
     assert {r.camera_id for r in split.train} <= set(range(6))
     assert all(r.person_id > 0 for r in split.train + split.query)
+
+
+def test_every_bad_name_is_reported_at_once_with_the_folder_hint(tmp_path: Path) -> None:
+    root = _market_tree(tmp_path)
+    bad = [root / "bounding_box_train" / f"person{i}_cam1.jpg" for i in range(12)] + [root / "query" / "q_7.jpg"]
+    for path in bad:
+        _jpeg(path)
+    with pytest.raises(ValueError) as error:
+        load_market1501(root)
+    message = str(error.value)
+    assert "13 file name(s) do not follow" in message and "and 3 more" in message
+    assert str(bad[0]) in message and "data.dataset=folder" in message and "data.folder_pattern" in message

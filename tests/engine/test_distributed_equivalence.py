@@ -61,6 +61,7 @@ class _BothRanksSampler:
                  **options: Any) -> None:
         self.ranks = [PKSampler(labels, num_identities=num_identities // 2, num_instances=num_instances, seed=seed + r,
                                 **options) for r in range(2)]
+        self.k = num_instances  # images per identity, as PKSampler.k
 
     def batches(self, iterations: int) -> Iterator[np.ndarray]:
         for first, second in zip(self.ranks[0].batches(iterations), self.ranks[1].batches(iterations)):
@@ -118,7 +119,7 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
 
     for name in ("ClusterMemory", "PKSampler"):
         monkeypatch.setattr(trainer, name, getattr(trainer, name))  # restored after the test
-    monkeypatch.setattr(train_epoch, "train_augment", train_epoch.train_augment)
+    monkeypatch.setattr(batch_stream, "train_augment", batch_stream.train_augment)
     trainer.PKSampler = _BothRanksSampler  # type: ignore[misc, assignment]
     single = _train(DistributedContext(), tmp_path / "single", 2 * P_PER_RANK)
 

@@ -71,3 +71,16 @@ def test_free_memory_is_known_on_this_machine() -> None:
 
     free = available_bytes(torch.device("cpu"))
     assert free is None or free > 0
+
+
+def test_collapsed_features_blame_the_learning_rate_not_eps() -> None:
+    from unreid.engine.failure_hints import no_clusters_hint
+
+    records = [Record(path=Path(f"{i}.jpg"), person_id=i % 5, camera_id=0) for i in range(40)]
+    same = torch.ones(40, 8) + 1e-4 * torch.randn(40, 8)  # every image maps to (almost) the same feature
+    hint = no_clusters_hint(features=same, records=records, eps=0.6, min_samples=4, num_outliers=0, lr=0.5,
+                            trained=True)
+    assert "almost identical" in hint and "lower train.lr (now 0.5)" in hint and "eps" not in hint
+    spread = torch.nn.functional.normalize(torch.randn(40, 8), dim=1)
+    assert "lower cluster.eps" in no_clusters_hint(features=spread, records=records, eps=0.6, min_samples=4,
+                                                   num_outliers=0, lr=0.5, trained=True)

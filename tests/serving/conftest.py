@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,13 +8,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
 
+from live_server import running_server  # noqa: E402
 from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder  # noqa: E402
 
 from unreid.retrieval.feature_extractor import FeatureExtractor  # noqa: E402
 from unreid.retrieval.gallery_index import GalleryIndex  # noqa: E402
 from unreid.retrieval.image_records import records_of_source  # noqa: E402
 from unreid.serving.http_server import SearchServer  # noqa: E402
-from unreid.serving.search_service import SearchService, ServiceLimits  # noqa: E402
+from unreid.serving.search_service import ServiceLimits  # noqa: E402
 
 MAX_UPLOAD = 200_000
 
@@ -37,13 +37,5 @@ def serve_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[FeatureExtrac
 
 @pytest.fixture(scope="session")
 def server(serve_world: tuple[FeatureExtractor, GalleryIndex, Path]) -> Iterator[SearchServer]:
-    extractor, index, _ = serve_world
-    service = SearchService(index=index, embed=lambda images: extractor(images).numpy(),
-                            fingerprint=extractor.fingerprint, name="test-index",
-                            limits=ServiceLimits(max_upload_bytes=MAX_UPLOAD))
-    httpd = SearchServer(service, port=0)  # any free port on 127.0.0.1
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with running_server(serve_world, ServiceLimits(max_upload_bytes=MAX_UPLOAD)) as httpd:
+        yield httpd

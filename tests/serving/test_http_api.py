@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from live_server import running_server
 from PIL import Image
 
 from unreid.retrieval.feature_extractor import FeatureExtractor
 from unreid.retrieval.gallery_index import GalleryIndex
 from unreid.serving.http_server import SearchServer
-from unreid.serving.search_service import SearchService
+from unreid.serving.search_service import SearchService, ServiceLimits
 
 MAX_UPLOAD = 200_000  # the limit the server fixture sets
 
@@ -129,12 +130,12 @@ def test_service_refuses_empty_gallery_and_other_model(
         SearchService(index=index, embed=lambda i: extractor(i).numpy(), fingerprint="0" * 16, name="x")
 
 
-def test_huge_image_and_missing_length(server: SearchServer, serve_world: tuple[FeatureExtractor, GalleryIndex, Path],
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_huge_image_and_missing_length(server: SearchServer,
+                                       serve_world: tuple[FeatureExtractor, GalleryIndex, Path]) -> None:
     crop_file = next((serve_world[2] / "query").glob("*.jpg"))
-    monkeypatch.setattr("unreid.retrieval.image_input.MAX_PIXELS", 96 * 48 - 1)  # the crops are 96 x 48
-    status, body, _ = request(server, "POST", "/api/search", crop_file.read_bytes())
-    assert status == 415 and "48 x 96 pixels is more than 4,607" in json.loads(body)["error"]
+    with running_server(serve_world, ServiceLimits(max_pixels=96 * 48 - 1)) as small:  # the crops are 96 x 48
+        status, body, _ = request(small, "POST", "/api/search", crop_file.read_bytes())
+    assert status == 413 and "48 x 96 pixels is more than 4,607" in json.loads(body)["error"]
     host, port = server.server_address[:2]
     with socket.create_connection((str(host), int(port)), timeout=30) as raw:
         raw.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")

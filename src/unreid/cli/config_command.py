@@ -16,9 +16,6 @@ from typing import Any
 import yaml
 
 from unreid.cli.train_command import add_config_arguments
-from unreid.config.loader import config_to_dict, load_config
-from unreid.config.option import option_info
-from unreid.config.schema import RunConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def option_rows(section: Any = None, prefix: str = "") -> list[tuple[str, str, str, str]]:
     """``(key, type, default, help)`` of every option under ``section`` (default: the whole tree)."""
+    from unreid.config.option import option_info
+    from unreid.config.schema import RunConfig
+
     section = RunConfig() if section is None else section
     hints = typing.get_type_hints(type(section))
     rows = []
@@ -59,6 +59,9 @@ def option_rows(section: Any = None, prefix: str = "") -> list[tuple[str, str, s
 
 
 def run_options(args: argparse.Namespace) -> int:
+    from unreid.config.option import option_info
+    from unreid.config.schema import RunConfig
+
     rows = [r for r in option_rows() if not args.section or r[0].startswith(f"{args.section}.")]
     if not rows:
         raise ValueError(f"no section {args.section!r}; sections: {', '.join(f.name for f in dataclasses.fields(RunConfig))}")
@@ -69,6 +72,8 @@ def run_options(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from unreid.config.loader import config_to_dict, load_config
+
     config = load_config(files=args.config, overrides=args.overrides)
     print(yaml.safe_dump(config_to_dict(config), sort_keys=False), end="")
     return 0

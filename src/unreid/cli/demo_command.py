@@ -6,7 +6,6 @@ import argparse
 from importlib import resources
 from pathlib import Path
 
-from unreid.config.loader import load_config
 from unreid.cli.train_command import add_config_arguments, format_table
 
 DEMO_CONFIG = "synthetic_cpu.yaml"
@@ -21,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from unreid.config.loader import load_config
     from unreid.cli.train_run import run_training
 
     with resources.as_file(resources.files("unreid.configs") / DEMO_CONFIG) as demo_yaml:

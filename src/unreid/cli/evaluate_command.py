@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from unreid.evaluation import save_ranked_list_grid
     from unreid.models.model_spec import ModelSpec
 
+    if args.grid is not None:
+        from unreid.cli.output_paths import check_writable
+
+        check_writable(args.grid, what="--grid")
     state = load_checkpoint(args.checkpoint)
     spec = ModelSpec.from_dict(state.get("model_spec"), source=args.checkpoint)
     run_config = args.checkpoint.parent / "config.yaml"

@@ -20,11 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_onnx(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from unreid.cli.output_paths import check_writable, writing
     from unreid.retrieval.feature_extractor import FeatureExtractor
     from unreid.retrieval.onnx_export import export_onnx
 
+    check_writable(args.out, what="--out")
     extractor = FeatureExtractor.from_checkpoint(args.checkpoint)
-    export_onnx(extractor, path=args.out, opset=args.opset)
+    with writing(args.out, what="--out"):
+        export_onnx(extractor, path=args.out, opset=args.opset)
     message = f"exported {args.checkpoint} -> {args.out} (input {extractor.height}x{extractor.width}, " \
               f"model {extractor.fingerprint})"
     if not args.no_check:

@@ -19,21 +19,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--subset", choices=["train", "query", "gallery"], default=None,
                         help="read this subset of a Market-1501-style root")
     parser.add_argument("--pattern", default=None, help=r"file-name regex with integer pid/cam groups, e.g. (?P<pid>\d+)_c(?P<cam>\d+)")
+    parser.add_argument("--bad-files", choices=["error", "skip"], default="error",
+                        help="unreadable images: refuse listing them all (error), or leave them out (skip)")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.model_arguments import load_embedder
+    from unreid.cli.output_paths import check_writable, writing
     from unreid.retrieval.feature_file import records_path, save_features
     from unreid.retrieval.image_records import records_of_source
+    from unreid.retrieval.unreadable_images import embed_readable
 
     records = records_of_source(args.source, subset=args.subset, pattern=args.pattern)
+    check_writable(args.out, what="--out")
+    check_writable(records_path(args.out), what="--out (its records file)")
     embedder = load_embedder(args)
     start = time.perf_counter()
-    features = embedder.embed([r.path for r in records])  # [N, D]
+    features, records, _ = embed_readable(embedder.embed, records, bad_files=args.bad_files)  # [N, D]
     seconds = time.perf_counter() - start
-    save_features(args.out, features=features, records=records, fingerprint=embedder.fingerprint)
+    with writing(args.out, what="--out"):
+        save_features(args.out, features=features, records=records, fingerprint=embedder.fingerprint)
     print(f"extracted {features.shape[0]} x {features.shape[1]} features in {seconds:.1f} s -> {args.out} "
           f"(records: {records_path(args.out)}, model {embedder.fingerprint})")
     return 0

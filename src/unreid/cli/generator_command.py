@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from unreid.config.loader import load_config
 from unreid.cli.train_command import add_config_arguments
 from unreid.data.records import ReIDSplit
 
@@ -82,6 +81,8 @@ def _train_images(config: RunConfig, height: int, width: int, *, progress: bool,
 
 
 def run_train(args: argparse.Namespace) -> int:
+    from unreid.config.loader import load_config
+
     import torch
 
     from unreid.generator.learned_style import LearnedCameraStyle, checkpoint_payload
@@ -102,7 +103,10 @@ def run_train(args: argparse.Namespace) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     if args.resume and (out / LAST_CHECKPOINT).is_file():
-        trainer.load_state_dict(torch.load(out / LAST_CHECKPOINT, map_location=device, weights_only=False))
+        from unreid.engine.checkpoint import load_checkpoint
+
+        trainer.load_state_dict(load_checkpoint(out / LAST_CHECKPOINT, required=(), map_location=device,
+                                                what="generator checkpoint"))
         logger.info("resumed generator training at step %d", trainer.steps_done)
     grid_rows = torch.linspace(0, pixels.shape[0] - 1, 6).long()  # the same sources in every grid
 
@@ -130,6 +134,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
+    from unreid.config.loader import load_config
     from unreid.generator.camera_style import CameraStyleGenerator
     from unreid.generator.learned_style import CameraStyleRenderer, load_learned_style
     from unreid.generator.rendering import render_to_folder

@@ -26,16 +26,20 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     build.add_argument("--pattern", default=None, help="file-name regex with integer pid/cam groups")
     build.add_argument("--nprobe", type=int, default=32, help="IVF lists searched per query")
     build.add_argument("--ef-search", type=int, default=128, help="HNSW search breadth")
+    build.add_argument("--bad-files", choices=["error", "skip"], default="error",
+                       help="unreadable images: refuse listing them all (error), or leave them out (skip)")
     add_model_arguments(build, required=False)
     build.set_defaults(func=run_build)
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from unreid.cli.output_paths import check_writable, writing
     from unreid.retrieval.feature_file import FEATURE_SUFFIXES, load_features
     from unreid.retrieval.gallery_index import GalleryIndex, IndexOptions
     from unreid.retrieval.image_records import records_of_source
     from unreid.retrieval.index_store import save_index
 
+    check_writable(args.out, what="--out", folder=True)
     if args.source.suffix in FEATURE_SUFFIXES:
         if args.checkpoint or args.onnx:
             raise ValueError(f"{args.source} already holds features; drop --checkpoint/--onnx")
@@ -46,15 +50,18 @@ def run_build(args: argparse.Namespace) -> int:
             raise ValueError(f"{args.source} is not a feature file: give --checkpoint or --onnx to embed its images, "
                              "or run `unreid extract` first")
         from unreid.cli.model_arguments import load_embedder
+        from unreid.retrieval.unreadable_images import embed_readable
 
         records = records_of_source(args.source, subset=args.subset, pattern=args.pattern)
         embedder = load_embedder(args)
-        features, fingerprint = embedder.embed([r.path for r in records]), embedder.fingerprint
+        features, records, _ = embed_readable(embedder.embed, records, bad_files=args.bad_files)
+        fingerprint = embedder.fingerprint
     start = time.perf_counter()
     index = GalleryIndex(features, records=records, kind=args.kind, fingerprint=fingerprint,
                          options=IndexOptions(nprobe=args.nprobe, ef_search=args.ef_search))
     seconds = time.perf_counter() - start
-    save_index(index, args.out)
+    with writing(args.out, what="--out"):
+        save_index(index, args.out)
     print(f"indexed {len(index)} x {index.dim} gallery features ({index.kind.value}, {seconds:.1f} s) -> {args.out} "
           f"(model {fingerprint})")
     return 0

@@ -27,19 +27,20 @@ class RunStopped(RuntimeError):
     """A run ended early; the message is one line for the user."""
 
 
-def _checkpoint_note(run_dir: Path) -> str:
-    import torch
+def _next_step(run_dir: Path, fix: str = "") -> str:
+    """What was kept and how to go on: the end of the one-line message (``fix``: what to change first)."""
+    from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint
 
-    from unreid.engine.checkpoint import LAST
-
-    last = run_dir / LAST
-    if not last.is_file():
-        return f"no finished epoch was saved in {run_dir}"
-    try:
-        epoch = int(torch.load(last, map_location="cpu", weights_only=False)["epoch"])
-    except Exception:  # noqa: BLE001 - only for the message; the file is checked on --resume
-        return f"last good checkpoint: {last}"
-    return f"last good checkpoint: {last} (epoch {epoch} finished)"
+    for name in (LAST, PREVIOUS):
+        path = run_dir / name
+        if not path.is_file():
+            continue
+        try:
+            epoch = int(load_checkpoint(path, required=("epoch",))["epoch"])
+        except ValueError:  # damaged: --resume falls back to the other one or says what to do
+            continue
+        return f"last good checkpoint: {path} (epoch {epoch} finished); {fix}resume with --resume"
+    return f"no finished epoch was saved in {run_dir}; {fix}run the same command again to start over"
 
 
 def _disk_full(error: BaseException | None) -> bool:
@@ -54,6 +55,20 @@ def _disk_full(error: BaseException | None) -> bool:
     return False
 
 
+_WRITE_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG, errno.ENOTDIR, errno.EDQUOT,
+                           errno.EIO})
+
+
+def _unwritable(error: BaseException | None) -> OSError | None:
+    """The ``OSError`` of a file write that failed for lack of permission, a read-only disk or a bad path."""
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, OSError) and error.errno in _WRITE_ERRORS and error.filename:
+            return error
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
@@ -66,32 +81,36 @@ def stop_cleanly(run_dir: Path) -> Iterator[None]:
     run_dir = Path(run_dir)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
-    resume = "resume with --resume"
     try:
         yield
     except KeyboardInterrupt as error:
         name = str(error) or "SIGINT"
-        raise RunStopped(f"interrupted ({name}); {_checkpoint_note(run_dir)}; {resume}") from None
+        raise RunStopped(f"interrupted ({name}); {_next_step(run_dir)}") from None
     except TrainingFailure as error:
-        raise RunStopped(f"{error}; {_checkpoint_note(run_dir)}; fix the setting, then {resume}") from None
+        raise RunStopped(f"{error}; {_next_step(run_dir, 'fix the setting, then ')}") from None
     except torch.OutOfMemoryError as error:
         first = str(error).splitlines()[0] if str(error) else "CUDA out of memory"
         raise RunStopped(
             f"out of GPU memory ({first[:120]}); lower train.num_identities x train.num_instances or eval.batch_size, "
-            f"or set data.device_resident=false; {_checkpoint_note(run_dir)}; {resume}"
+            f"or set data.device_resident=false; {_next_step(run_dir)}"
         ) from None
     except MemoryError:
         raise RunStopped(
             f"out of memory; lower eval.batch_size or data.max_train_images, or use cluster.method=sparse; "
-            f"{_checkpoint_note(run_dir)}; {resume}"
+            f"{_next_step(run_dir)}"
         ) from None
     except (OSError, RuntimeError) as error:
+        unwritable = _unwritable(error)
+        if unwritable is not None:
+            raise RunStopped(
+                f"cannot write {unwritable.filename or run_dir} ({unwritable.strerror or unwritable}); "
+                f"{_next_step(run_dir, f'make {run_dir} writable (or free it), then ')}"
+            ) from None
         if not _disk_full(error):
             raise
         where = f" while writing {error.filename}" if isinstance(error, OSError) and error.filename else ""
         raise RunStopped(
-            f"disk full: No space left on device{where}; free space under {run_dir}, then "
-            f"{resume} ({_checkpoint_note(run_dir)})"
+            f"disk full: No space left on device{where}; {_next_step(run_dir, f'free space under {run_dir}, then ')}"
         ) from None
     finally:
         if previous is not None:

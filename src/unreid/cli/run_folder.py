@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-from unreid.engine.checkpoint import LAST
+from unreid.cli.output_paths import check_name_lengths, check_writable
+from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint, resume_point
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ LOCK_FILE = "run.lock"
 """Lock file name inside the run folder: ``<pid> <hostname> <process start time>``."""
 
 RUN_FILES = (
-    "config.yaml", LAST, "model.pth", "metrics.jsonl", "results.json", "training_curves.png",
+    "config.yaml", LAST, PREVIOUS, "model.pth", "metrics.jsonl", "results.json", "training_curves.png",
     "ranked_lists_before.png", "ranked_lists_after.png", "generated_examples.png",
     "camera_style_generator.pth", "bad_files.txt",
 )
@@ -75,57 +76,126 @@ def incompatible_keys(saved: dict[str, Any], new: dict[str, Any]) -> list[str]:
     ]
 
 
-def check_run_folder(run_dir: Path, *, resume: ResumeMode, overwrite: bool, config: dict[str, Any]) -> bool:
-    """Decide whether a run may use ``run_dir``; touches no file. Returns whether to resume.
+SPEC_KEYS = {
+    "backbone": "model.backbone", "last_stride_one": "model.last_stride_one", "stride_in_1x1": "model.stride_in_1x1",
+    "embedding_dim": "model.embedding_dim", "gem_p": "model.gem_p", "height": "data.height", "width": "data.width",
+}
+"""``model_spec`` entries of a checkpoint and the configuration keys they come from."""
+
+
+def _spec_changes(saved: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return [f"{SPEC_KEYS.get(key, key)}: {saved[key]!r} -> {new.get(key)!r}"
+            for key in saved if key in new and saved[key] != new[key]]
+
+
+def _kept_work(run_dir: Path) -> list[str]:
+    """The files that hold finished work: a checkpoint or a finished model."""
+    kept = [name for name in (LAST, PREVIOUS, "model.pth") if (run_dir / name).exists()]
+    return kept + sorted(path.name for path in run_dir.glob("model_epoch*.pth"))
+
+
+def check_run_folder(
+    run_dir: Path, *, resume: ResumeMode, overwrite: bool, config: dict[str, Any],
+    model_spec: dict[str, Any] | None = None,
+) -> bool:
+    """Decide whether a run may use ``run_dir``; writes no file. Returns whether to resume.
+
+    A folder whose run stopped before its first epoch was saved (no ``last.pth``,
+    ``previous.pth`` or ``model.pth``) holds nothing to keep: a new run or ``--resume``
+    starts it over. For ``--resume`` the checkpoint is read here, before any decoding
+    (a damaged ``last.pth`` falls back to ``previous.pth``), and its ``model_spec`` is
+    compared with ``model_spec``.
 
     Raises:
         ValueError: a new run into a folder holding a run (without ``--overwrite``), a
-            ``--resume`` without checkpoint, or a ``--resume`` whose configuration differs
-            in a key of :data:`RESUME_KEYS` (all such keys are listed).
+            ``--resume`` without checkpoint, a ``--resume auto`` that would replace a
+            finished run, or a ``--resume`` whose configuration differs in a key of
+            :data:`RESUME_KEYS` or of the checkpoint's model (all such keys are listed).
     """
     run_dir = Path(run_dir)
+    check_name_lengths(run_dir, what="output_dir")
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"output_dir={str(run_dir)!r} is a file; give a folder")
     if resume is not ResumeMode.NO and overwrite:
         raise ValueError("--resume and --overwrite contradict each other; give one of them")
     found = _holds_run(run_dir) if run_dir.is_dir() else []
+    kept = _kept_work(run_dir) if run_dir.is_dir() else []
     if resume is ResumeMode.NO:
-        if found and not overwrite:
+        if kept and not overwrite:
             raise ValueError(
                 f"output_dir={str(run_dir)!r} already holds a run ({', '.join(found)}); "
                 "continue it with --resume, replace it with --overwrite, or set another output_dir"
             )
+        if found and not overwrite:
+            logger.info("%s holds a run that stopped before its first epoch was saved; starting it over", run_dir)
         return False
-    checkpoint = run_dir / LAST
-    if not checkpoint.is_file():
-        if resume is ResumeMode.REQUIRED:
+    point = resume_point(run_dir) if run_dir.is_dir() else None
+    if point is None:
+        models = [name for name in kept if name.startswith("model")]
+        if models:
             raise ValueError(
-                f"--resume: no checkpoint {checkpoint} (is output_dir={str(run_dir)!r} mistyped?); "
+                f"output_dir={str(run_dir)!r} holds a finished run ({', '.join(models)}) but no {LAST} to continue from; "
+                "starting over would replace it: use --overwrite for that, or set another output_dir"
+            )
+        if resume is ResumeMode.REQUIRED and not (run_dir / "config.yaml").is_file():
+            raise ValueError(
+                f"--resume: no checkpoint {run_dir / LAST} (is output_dir={str(run_dir)!r} mistyped?); "
                 "use --resume auto to start fresh when there is none"
             )
-        if found and not (run_dir / "config.yaml").is_file():
-            raise ValueError(
-                f"output_dir={str(run_dir)!r} holds files of a run ({', '.join(found)}) but no checkpoint or "
-                "config.yaml; use --overwrite to replace them"
-            )
+        if found:
+            logger.warning("--resume: no epoch of the run in %s was saved; starting it from epoch 0", run_dir)
+        return False
+    saved_spec = point.state.get("model_spec") or {}
+    changed = _spec_changes(saved_spec, model_spec or {})
     saved_path = run_dir / "config.yaml"
     if saved_path.is_file():
         try:
             saved = yaml.safe_load(saved_path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as error:
             raise ValueError(f"{saved_path}: not valid YAML ({error}); restore it or use --overwrite") from error
-        changed = incompatible_keys(saved, config)
-        if changed:
-            raise ValueError(
-                f"--resume: the configuration differs from {saved_path} in {', '.join(changed)}; "
-                "the checkpoint cannot continue with these; set them back or use another output_dir"
-            )
-    return checkpoint.is_file()
+        changed = list(dict.fromkeys(incompatible_keys(saved, config) + changed))
+    if changed:
+        raise ValueError(
+            f"--resume: the configuration differs from the run in {run_dir} ({point.path.name}"
+            f"{' and config.yaml' if saved_path.is_file() else ''}) in {', '.join(changed)}; "
+            "the checkpoint cannot continue with these; set them back or use another output_dir"
+        )
+    return True
+
+
+def ensure_run_dir(run_dir: Path) -> Path:
+    """Create ``run_dir`` and make sure files can be written in it (before any work).
+
+    Raises:
+        ValueError: naming ``output_dir`` and the reason (a name too long, a file in the
+            way, no permission).
+    """
+    return check_writable(Path(run_dir), what="output_dir", folder=True)
+
+
+def keep_finished_model(run_dir: Path, *, epochs: int) -> Path | None:
+    """Before a ``--resume`` trains a finished run further, move its ``model.pth`` aside.
+
+    ``model.pth`` of a run that finished ``E`` epochs becomes ``model_epoch{E}.pth`` when
+    ``epochs > E`` (the continued run writes a new ``model.pth`` at its end), so nothing a
+    run finished is replaced without ``--overwrite``. Returns the new path, or ``None``.
+    """
+    model = Path(run_dir) / "model.pth"
+    if not model.is_file():
+        return None
+    finished = len(load_checkpoint(model).get("history") or [])
+    if not 0 < finished < epochs:
+        return None
+    kept = model.with_name(f"model_epoch{finished}.pth")
+    os.replace(model, kept)
+    logger.warning("--resume continues a finished run (%d epochs) to %d epochs: its model is kept as %s",
+                   finished, epochs, kept)
+    return kept
 
 
 def clear_run_files(run_dir: Path) -> list[str]:
     """Delete the files a run writes (for ``--overwrite``); returns their names."""
-    removed = _holds_run(Path(run_dir))
+    removed = _holds_run(Path(run_dir)) + sorted(p.name for p in Path(run_dir).glob("model_epoch*.pth"))
     for name in removed:
         (Path(run_dir) / name).unlink()
     if removed:

@@ -27,12 +27,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.model_arguments import load_embedder
+    from unreid.cli.output_paths import check_writable, writing
     from unreid.retrieval.image_records import records_of_source
     from unreid.retrieval.index_store import load_index
     from unreid.retrieval.model_fingerprint import check_fingerprint
     from unreid.retrieval.search_grid import save_search_grid
     from unreid.retrieval.search_results import results_as_json, search_index
 
+    for flag, path in (("--json", args.json), ("--grid", args.grid)):
+        if path is not None:
+            check_writable(path, what=flag)
     index = load_index(args.index)
     queries = [r for source in args.queries for r in records_of_source(source, pattern=args.pattern)]
     embedder = load_embedder(args)
@@ -41,14 +45,15 @@ def run(args: argparse.Namespace) -> int:
                         fingerprint=embedder.fingerprint, index_name=str(args.index))
     results = results_as_json(queries, hits)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        with writing(args.json, what="--json"):
+            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
         print(f"searched {len(queries)} queries in {len(index)} gallery images -> {args.json}")
     else:
         print(json.dumps(results, indent=1))
     if args.grid:
         rows = max(1, args.grid_queries)
-        save_search_grid(path=args.grid, queries=queries[:rows],
-                         hits=[[(h.record, h.score) for h in row] for row in hits[:rows]])
+        with writing(args.grid, what="--grid"):
+            save_search_grid(path=args.grid, queries=queries[:rows],
+                             hits=[[(h.record, h.score) for h in row] for row in hits[:rows]])
         print(f"grid of {min(rows, len(queries))} queries -> {args.grid}")
     return 0

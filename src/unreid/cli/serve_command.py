@@ -17,6 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="port (0 = any free port)")
     parser.add_argument("--max-upload-mb", type=float, default=5.0, help="larger uploads are refused with 413")
+    parser.add_argument("--max-megapixels", type=float, default=4.0,
+                        help="uploads declaring more pixels are refused with 413 before decoding")
+    parser.add_argument("--decoders", type=int, default=2, help="uploads decoded at the same time (the rest wait)")
+    parser.add_argument("--read-timeout", type=float, default=10.0,
+                        help="seconds a client has to send its upload (then 408)")
     add_model_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -24,15 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.model_arguments import load_embedder
     from unreid.retrieval.index_store import load_index
-    from unreid.serving.http_server import SearchServer
     from unreid.serving.search_service import SearchService, ServiceLimits
 
-    if args.max_upload_mb <= 0:
-        raise ValueError(f"--max-upload-mb {args.max_upload_mb} must be > 0")
+    try:
+        from unreid.serving.http_server import SearchServer
+    except ImportError as error:
+        raise ValueError(f"unreid serve needs starlette, uvicorn and python-multipart ({error}); "
+                         "install them with `pip install 'unreid[deploy]'`") from error
+    for flag, value in (("--max-upload-mb", args.max_upload_mb), ("--max-megapixels", args.max_megapixels),
+                        ("--decoders", args.decoders), ("--read-timeout", args.read_timeout)):
+        if value <= 0:
+            raise ValueError(f"{flag} {value} must be > 0")
     index = load_index(args.index)
     embedder = load_embedder(args)
     service = SearchService(index=index, embed=embedder.embed, fingerprint=embedder.fingerprint, name=str(args.index),
-                            limits=ServiceLimits(max_upload_bytes=int(args.max_upload_mb * 2**20)))
+                            limits=ServiceLimits(max_upload_bytes=int(args.max_upload_mb * 2**20),
+                                                 max_pixels=int(args.max_megapixels * 1e6), max_decoders=args.decoders,
+                                                 read_timeout_s=args.read_timeout))
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logger.warning("binding %s: the page is reachable from other machines and has no authentication", args.host)
     try:

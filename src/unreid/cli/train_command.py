@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from unreid.config.loader import load_config
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
+    from unreid.config.loader import load_config
     from unreid.cli.train_run import run_training
     from unreid.cli.run_folder import ResumeMode
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import random
 import time
@@ -23,13 +22,16 @@ from unreid.cli.dataset_loading import load_training_split
 from unreid.cli.enhancement_building import build_enhancement_set, generated_image_options
 from unreid.cli.model_building import build_model, model_spec
 from unreid.cli.run_failures import stop_cleanly
-from unreid.cli.run_folder import ResumeMode, RunLock, check_run_folder, clear_run_files, remove_stale_temp_files
+from unreid.cli.run_folder import (
+    ResumeMode, RunLock, check_run_folder, clear_run_files, ensure_run_dir, keep_finished_model,
+    remove_stale_temp_files,
+)
 from unreid.config.loader import config_to_dict, save_config
 from unreid.config.schema import RunConfig
 from unreid.config.validation import validate_config
 from unreid.data.image_bank import ImageBank
 from unreid.data.records import ReIDSplit
-from unreid.engine.checkpoint import LAST
+from unreid.engine.checkpoint import resume_point
 from unreid.engine.distributed import DistributedContext, init_from_env
 from unreid.engine.epoch_hooks import (
     CheckpointHook, EpochHook, EvaluationHook, FeatureDumpHook, MetricsLogHook, PlotHook,
@@ -37,6 +39,7 @@ from unreid.engine.epoch_hooks import (
 from unreid.engine.evaluate import QueryGalleryEvaluator
 from unreid.engine.precision import resolve_amp, resolve_device
 from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.run_log import write_json
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
 from unreid.generator.generated_queries import BatchQueryLoss, generated_query_loss
 from unreid.losses.level_ramp import LevelRamp
@@ -82,14 +85,17 @@ def run_training(
     run_dir = Path(config.output_dir).expanduser()
     resuming = mode is not ResumeMode.NO
     if ctx.is_main:
-        resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config))
+        resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config),
+                                    model_spec=model_spec(config.model, config.data).to_dict())
     split = load_training_split(config)  # parses file names only: a quick scan before anything is written
-    run_dir.mkdir(parents=True, exist_ok=True)
+    ensure_run_dir(run_dir)
     with RunLock(run_dir) if ctx.is_main else contextlib.nullcontext(), stop_cleanly(run_dir):
         if ctx.is_main:
             remove_stale_temp_files(run_dir)
             if overwrite:
                 clear_run_files(run_dir)
+            if resuming:
+                keep_finished_model(run_dir, epochs=config.train.epochs)
             save_config(config, run_dir / "config.yaml")
         return _run(config, split, run_dir=run_dir, resume=resuming, progress=progress, ctx=ctx, start=start)
 
@@ -106,7 +112,7 @@ def _decode(config: RunConfig, split: ReIDSplit, *, device: torch.device, progre
     bad = [(name, path, reason) for name, bank in banks.items() for path, reason in bank.bad_files]
     if bad and is_main:
         lines = "".join(f"{name}\t{path}\t{reason}\n" for name, path, reason in bad)
-        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8")
+        (run_dir / "bad_files.txt").write_text(lines, encoding="utf-8", errors="surrogateescape")
         logger.warning("%d unreadable image(s) skipped; the list is in %s", len(bad), run_dir / "bad_files.txt")
     kept = {name: bank.records for name, bank in banks.items()}  # without skipped unreadable files
     split = dataclasses.replace(split, train=kept["train"], query=kept.get("query", []), gallery=kept.get("gallery", []))
@@ -162,8 +168,9 @@ def _run(
         train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs), hooks=hooks,
         amp_dtype=amp, extract_batch_size=config.eval.batch_size, progress=progress, dist_ctx=ctx,
     )
-    if resume and (run_dir / LAST).is_file():
-        trainer.resume_from(run_dir / LAST)
+    point = resume_point(run_dir) if resume else None
+    if point is not None:
+        trainer.resume_from(point)
     history = trainer.fit()
     wall = time.perf_counter() - start
     if not ctx.is_main:
@@ -173,7 +180,7 @@ def _run(
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{torch.get_num_threads()} threads"
     results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),
                "device_name": device_name, "config": config_to_dict(config)}
-    (run_dir / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    write_json(run_dir / "results.json", results)
     logger.info("after training: %s (%.0f s)", _fmt(after) if after else "not evaluated", wall)
     return RunOutcome(run_dir=run_dir, before=before, after=after, history=history, wall_time=wall)
 

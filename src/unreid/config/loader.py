@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import typing
 from enum import Enum
 from importlib import resources
@@ -25,9 +24,14 @@ RENAMED: dict[str, str] = {}
 """Old dotted key -> new dotted key; an old key is refused with a message naming the new one."""
 
 
-@functools.cache
+_TYPES: dict[type, dict[str, Any]] = {}
+
+
 def _field_types(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    """The resolved annotations of a section dataclass (cached: they never change)."""
+    if cls not in _TYPES:
+        _TYPES[cls] = typing.get_type_hints(cls)
+    return _TYPES[cls]
 
 
 def _coerce(value: Any, kind: Any, key: str) -> Any:

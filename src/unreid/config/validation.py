@@ -19,6 +19,7 @@ from typing import Any
 
 from unreid.config.option import option_info
 from unreid.config.schema import RunConfig
+from unreid.config.split_checks import split_problems
 from unreid.data.image_bank import BadFilePolicy
 from unreid.data.registry import DATASETS
 from unreid.data.records import ReIDSplit
@@ -142,6 +143,7 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"data.root={config.data.root!r}: {n} training image(s), too few for cluster.min_samples="
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
+    problems += split_problems(config, split)
     unusable = _missing_or_empty(split)
     if unusable and config.data.bad_files is BadFilePolicy.ERROR:
         shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")

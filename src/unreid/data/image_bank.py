@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from unreid.data.decode import resized_pixels
 from unreid.data.records import Record
 
 logger = logging.getLogger(__name__)
@@ -35,14 +36,11 @@ def read_image(path: Path, *, height: int, width: int) -> np.ndarray:
     """
     try:
         with Image.open(path) as img:
-            rgb = img.convert("RGB")
+            return resized_pixels(img, height=height, width=width)
     except FileNotFoundError as error:
         raise ValueError(f"{path}: image file not found; check the data set root or remove the record") from error
-    except (UnidentifiedImageError, OSError) as error:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise ValueError(f"{path}: not a readable image ({error}); delete or replace the file") from error
-    if rgb.size != (width, height):
-        rgb = rgb.resize((width, height), Image.BILINEAR)
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1))  # [H, W, 3] -> [3, H, W]
 
 
 class BadFilePolicy(enum.Enum):

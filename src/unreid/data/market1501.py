@@ -76,11 +76,26 @@ def parse_market_name(path: Path) -> tuple[int, int]:
     return int(match["pid"]), camera - 1
 
 
-def _read_subset(folder: Path, *, keep_distractors: bool) -> list[Record]:
+def bad_names_message(bad: list[Path], *, shown: int = 10) -> str:
+    """One message for every file whose name breaks the Market-1501 pattern, with the two ways out."""
+    names = ", ".join(str(p) for p in bad[:shown]) + (f" and {len(bad) - shown} more" if len(bad) > shown else "")
+    return (
+        f"Market-1501: {len(bad)} file name(s) do not follow the pattern PPPP_cCsS_FFFFFF_BB.jpg "
+        f"(e.g. 0002_c1s1_000451_03.jpg): {names}; rename or remove them, or read the folders with "
+        r"data.dataset=folder and a data.folder_pattern that matches your names (e.g. '(?P<pid>\d+)_c(?P<cam>\d+)')"
+    )
+
+
+def _read_subset(folder: Path, *, keep_distractors: bool, bad: list[Path]) -> list[Record]:
+    """The records of one subset folder; names that do not parse are appended to ``bad``."""
     records: list[Record] = []
     junk = distractors = 0
     for path in sorted(p for p in folder.iterdir() if _IMAGE_ENDING.search(p.name) and p.is_file()):
-        person_id, camera_id = parse_market_name(path)
+        try:
+            person_id, camera_id = parse_market_name(path)
+        except ValueError:
+            bad.append(path)
+            continue
         if person_id == JUNK_PERSON:
             junk += 1
             continue
@@ -111,6 +126,7 @@ def load_market1501(root: Path) -> ReIDSplit:
             "bounding_box_train/, query/ and bounding_box_test/"
         )
     subsets: dict[str, list[Record]] = {}
+    bad: list[Path] = []
     for subset, folder_name in SUBSET_FOLDERS.items():
         folder = root / folder_name
         if not folder.is_dir():
@@ -119,7 +135,11 @@ def load_market1501(root: Path) -> ReIDSplit:
                 f"{root}/bounding_box_train/, {root}/query/ and {root}/bounding_box_test/ "
                 "holding PPPP_cCsS_FFFFFF_BB.jpg crops"
             )
-        subsets[subset] = _read_subset(folder, keep_distractors=subset == "gallery")
+        subsets[subset] = _read_subset(folder, keep_distractors=subset == "gallery", bad=bad)
+    if bad:
+        raise ValueError(bad_names_message(bad))
+    for subset, folder_name in SUBSET_FOLDERS.items():
+        folder = root / folder_name
         if not subsets[subset]:
             raise ValueError(f"Market-1501: no usable *.jpg/*.png crops in {folder}; check that the data set is unpacked")
     split = ReIDSplit("market1501", subsets["train"], subsets["query"], subsets["gallery"], root=root)

@@ -7,17 +7,23 @@ import logging
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import torch
+import numpy as np
 
 from unreid.io.atomic_file import atomic_torch_save
+from unreid.io.safe_load import UnsafeCheckpointError, load_checkpoint
+
+__all__ = ["LAST", "PREVIOUS", "ResumePoint", "UnsafeCheckpointError", "load_checkpoint", "resume_point", "save_atomic"]
 
 logger = logging.getLogger(__name__)
 
 LAST = "last.pth"
+PREVIOUS = "previous.pth"
+"""The checkpoint before ``last.pth``: ``--resume`` falls back to it when ``last.pth`` is damaged or missing."""
 
 
 @contextlib.contextmanager
@@ -47,27 +53,77 @@ def signals_deferred() -> Iterator[None]:
             signal.raise_signal(number)
 
 
-def save_atomic(obj: Any, path: Path) -> None:
+def save_atomic(obj: Any, path: Path, *, keep_previous: Path | None = None) -> None:
     """``torch.save`` to a temporary file in the same folder, then rename over ``path``.
 
     SIGINT and SIGTERM are held until the rename is done (:func:`signals_deferred`); on
     any other failure (disk full) the temporary file is removed and ``path`` is untouched.
+    With ``keep_previous``, the old ``path`` is first renamed there (a ``kill -9`` between
+    the two renames leaves ``keep_previous``, which :func:`resume_point` then uses).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with signals_deferred():
-        atomic_torch_save(obj, path)
+        atomic_torch_save(_plain(obj), path, keep_previous=keep_previous)
 
 
-def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint written by :func:`save_atomic`; ``ValueError`` names the file if it is unusable."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{path}: no checkpoint here; train first (`unreid train`) or check the path")
+def _plain(value: Any) -> Any:
+    """``value`` with numpy scalars turned into Python numbers, so that the file loads with ``weights_only=True``.
+
+    Containers without numpy scalars are returned as they are (a state dict keeps its ``_metadata``).
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        items = {key: _plain(item) for key, item in value.items()}
+        return value if all(items[key] is value[key] for key in value) else type(value)(items)
+    if isinstance(value, (list, tuple)):
+        converted = [_plain(item) for item in value]
+        unchanged = all(new is old for new, old in zip(converted, value, strict=True))
+        return value if unchanged else type(value)(converted)
+    return value
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """The checkpoint a resumed run continues from, and its content."""
+
+    path: Path
+    state: dict[str, Any]
+
+    @property
+    def epoch(self) -> int:
+        return int(self.state["epoch"])
+
+
+def resume_point(run_dir: Path) -> ResumePoint | None:
+    """The newest usable checkpoint of ``run_dir``: ``last.pth``, else ``previous.pth``; ``None`` when neither exists.
+
+    A damaged ``last.pth`` is reported and skipped when ``previous.pth`` is good (one
+    epoch is redone). A file holding code is never skipped silently.
+
+    Raises:
+        ValueError: naming the file and the fix, when no checkpoint is usable.
+    """
+    run_dir = Path(run_dir)
+    last, previous = run_dir / LAST, run_dir / PREVIOUS
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # noqa: BLE001 - re-raised with the file name
-        raise ValueError(f"{path}: unreadable checkpoint ({error}); delete it to start over") from error
-    if not isinstance(state, dict) or "model" not in state:
-        raise ValueError(f"{path}: not an unreid checkpoint (no 'model' entry)")
-    return state
+        return ResumePoint(last, load_checkpoint(last, required=("epoch", "model", "optimizer", "scheduler")))
+    except UnsafeCheckpointError:
+        raise
+    except ValueError as error:
+        damage = str(error) if last.exists() else ""
+    if not previous.exists():
+        if damage:
+            raise ValueError(f"{damage}; no {PREVIOUS} to fall back to: restore {last}, or start the run over with "
+                             "--overwrite (which deletes this run's files)")
+        return None
+    try:
+        point = ResumePoint(previous, load_checkpoint(previous, required=("epoch", "model", "optimizer", "scheduler")))
+    except ValueError as error:
+        raise ValueError(f"{damage or f'{last}: missing'}; and {error}") from error
+    if damage:
+        logger.warning("%s; falling back to %s (epoch %d finished)", damage, previous, point.epoch)
+    else:
+        logger.warning("%s is missing; falling back to %s (epoch %d finished)", last, previous, point.epoch)
+    return point

@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.data.records import Record
-from unreid.engine.checkpoint import LAST, save_atomic
+from unreid.engine.checkpoint import LAST, PREVIOUS, save_atomic
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import METRICS_FILE, append_metrics, truncate_metrics
 
@@ -79,13 +79,15 @@ class MetricsLogHook(EpochHook):
 
 
 class CheckpointHook(EpochHook):
-    """``last.pth`` after every epoch (what ``--resume`` continues from), ``model.pth`` at the end."""
+    """``last.pth`` after every epoch (what ``--resume`` continues from; the one before it is kept as
+    ``previous.pth``, the fallback for a damaged ``last.pth``), ``model.pth`` at the end."""
 
     def __init__(self, run_dir: Path, *, model_spec: dict[str, Any]) -> None:
         self.run_dir, self.model_spec = run_dir, model_spec
 
     def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
-        save_atomic({**trainer.state_dict(), "model_spec": self.model_spec}, self.run_dir / LAST)
+        save_atomic({**trainer.state_dict(), "model_spec": self.model_spec}, self.run_dir / LAST,
+                    keep_previous=self.run_dir / PREVIOUS)
 
     def after_training(self, trainer: UnsupervisedTrainer) -> None:
         save_atomic({"model": trainer.model.state_dict(), "model_spec": self.model_spec,

@@ -28,7 +28,8 @@ def save_epoch_features(*, run_dir: Path, epoch: int, features: Tensor, records:
     folder = Path(run_dir) / "features"
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / RECORDS_FILE).is_file():
-        with open(folder / RECORDS_FILE, "w", newline="", encoding="utf-8") as handle:
+        # surrogateescape: a file name that is not UTF-8 is written as its own bytes and read back the same
+        with open(folder / RECORDS_FILE, "w", newline="", encoding="utf-8", errors="surrogateescape") as handle:
             writer = csv.writer(handle, delimiter="\t")
             writer.writerow(["path", "person_id", "camera_id"])
             writer.writerows([str(r.path), r.person_id, r.camera_id] for r in records)
@@ -52,7 +53,7 @@ def load_epoch_features(path: Path) -> tuple[np.ndarray, list[Record]]:
     records_path = path.parent / RECORDS_FILE
     if not records_path.is_file():
         raise ValueError(f"{records_path}: missing; it is written beside the features by train.save_features")
-    with open(records_path, newline="", encoding="utf-8") as handle:
+    with open(records_path, newline="", encoding="utf-8", errors="surrogateescape") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     records = [Record(Path(r["path"]), int(r["person_id"]), int(r["camera_id"])) for r in rows]
     if len(records) != features.shape[0]:

@@ -19,6 +19,7 @@ from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.eps_policy import EpsPolicy
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
+from unreid.engine.failure_hints import no_clusters_hint
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,12 @@ class PseudoLabels:
 
 
 class PseudoLabeller(Protocol):
-    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> PseudoLabels: ...
+    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> PseudoLabels:
+        """Labels of ``features [N, D]`` at ``epoch``."""
+
+    def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
+                     lr: float) -> str:
+        """What to change when the labels hold fewer than two clusters (the end of the failure message)."""
 
 
 def quality_diagnostics(labels: Tensor, records: list[Record]) -> dict[str, float]:
@@ -69,3 +75,9 @@ class ClusteringLabeller:
         diagnostics = {"eps": round(result.eps, 4), **quality_diagnostics(labels, records)}
         return PseudoLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
                             diagnostics=diagnostics)
+
+    def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
+                     lr: float) -> str:
+        return no_clusters_hint(features=features, records=records, eps=self.cluster.eps_for(epoch),
+                                min_samples=self.cluster.min_samples, num_outliers=num_outliers, lr=lr,
+                                trained=epoch > 0)

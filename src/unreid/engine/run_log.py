@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,31 @@ logger = logging.getLogger(__name__)
 METRICS_FILE = "metrics.jsonl"
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None``: valid JSON (``null``), not bare ``NaN``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def to_json(value: Any, **options: Any) -> str:
+    """Strict JSON of ``value`` (non-finite numbers as ``null``)."""
+    return json.dumps(json_safe(value), allow_nan=False, **options)
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Write ``value`` as indented strict JSON (``results.json``)."""
+    Path(path).write_text(to_json(value, indent=2), encoding="utf-8")
+
+
 def append_metrics(run_dir: Path, row: dict[str, Any]) -> None:
     """Append one epoch's metrics as a JSON line."""
     with open(Path(run_dir) / METRICS_FILE, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(row, sort_keys=True) + "\n")
+        handle.write(to_json(row, sort_keys=True) + "\n")
 
 
 def read_metrics(run_dir: Path) -> list[dict[str, Any]]:
@@ -29,7 +51,7 @@ def truncate_metrics(run_dir: Path, *, last_epoch: int) -> None:
     """Keep only epochs ``<= last_epoch`` (a resumed run re-does the later ones)."""
     rows = [r for r in read_metrics(run_dir) if r.get("epoch", -1) <= last_epoch]
     path = Path(run_dir) / METRICS_FILE
-    path.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
+    path.write_text("".join(to_json(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
 
 
 def plot_metrics(run_dir: Path) -> Path | None:
@@ -45,7 +67,7 @@ def plot_metrics(run_dir: Path) -> Path | None:
 
     def lines(ax: Any, keys: list[tuple[str, str]], title: str, scale: float = 1.0) -> None:
         for key, label in keys:
-            pts = [(r["epoch"], scale * r[key]) for r in rows if key in r]
+            pts = [(r["epoch"], scale * r[key]) for r in rows if r.get(key) is not None]
             if pts:
                 ax.plot(*zip(*pts), marker="o", markersize=3, label=label)
         ax.set_title(title)
@@ -59,7 +81,7 @@ def plot_metrics(run_dir: Path) -> Path | None:
     for row in rows:
         total += sum(v for k, v in row.items() if k.startswith("time_"))
         elapsed.append(total)
-    pts = [(t, 100 * r["mAP"]) for t, r in zip(elapsed, rows) if "mAP" in r]
+    pts = [(t, 100 * r["mAP"]) for t, r in zip(elapsed, rows) if r.get("mAP") is not None]
     if pts:
         ax.plot(*zip(*pts), marker="o", markersize=3)
     ax.set(title="mAP (%) against time", xlabel="seconds (extraction, clustering, training, evaluation)")

@@ -14,7 +14,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,13 +24,15 @@ from unreid.config.schema import LossConfig, TrainConfig
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
 from unreid.engine.batch_stream import BatchStream
-from unreid.engine.checkpoint import load_checkpoint
+from unreid.engine.checkpoint import ResumePoint
 from unreid.engine.distributed import (
     DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
 )
 from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
+from unreid.engine.failure_hints import weights_problem
 from unreid.engine.pseudo_labeller import PseudoLabeller, PseudoLabels
+from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
 from unreid.generator.enhancement_set import EnhancementSet
@@ -164,9 +165,8 @@ class UnsupervisedTrainer:
         result.core = broadcast_from_main(result.core, self.ctx)
         num_clusters, num_outliers = int(result.labels.max().item()) + 1, int((result.labels < 0).sum().item())
         if num_clusters < 2:
-            eps = round(result.eps, 4)
-            hint = (f"lower cluster.eps (now {eps}): almost everything merged into one cluster"
-                    if num_outliers < n // 2 else f"raise cluster.eps (now {eps}) or lower cluster.min_samples")
+            hint = self.labeller.failure_hint(features, self.data.records, epoch=epoch, num_outliers=num_outliers,
+                                              lr=self.train.lr)
             raise TrainingFailure(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n} images; {hint}",
                                   epoch=epoch)
         return result
@@ -219,6 +219,9 @@ class UnsupervisedTrainer:
             raise TrainingFailure(
                 f"epoch {epoch}: the loss is not finite ({bad}); lower train.lr (now {self.train.lr}); "
                 "this epoch was not saved", epoch=epoch)
+        blown = weights_problem(self.model, epoch=epoch, lr=self.train.lr)
+        if blown:
+            raise TrainingFailure(blown, epoch=epoch)
 
     def epoch_row(self, epoch: int, labels: PseudoLabels, losses: dict[str, float]) -> dict[str, Any]:
         return {
@@ -245,12 +248,19 @@ class UnsupervisedTrainer:
         return {"epoch": self.epoch, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(), "history": self.history}
 
-    def resume_from(self, last: Path) -> None:
-        """Continue after the epoch saved in ``last`` (model, optimiser, scheduler, history)."""
-        state = load_checkpoint(last)
+    def resume_from(self, point: ResumePoint) -> None:
+        """Continue after the epoch saved at ``point`` (model, optimiser, scheduler, history).
+
+        The optimiser settings of ``train`` (lr, weight decay, lr steps) replace the saved ones,
+        so a resume with ``--set train.lr=...`` runs, and records, what it was asked for.
+        """
+        state = point.state
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
-        self.start_epoch = int(state["epoch"]) + 1
+        t = self.train
+        apply_resumed_settings(optimizer=self.optimizer, scheduler=self.scheduler, lr=t.lr, weight_decay=t.weight_decay,
+                               lr_step=t.lr_step, lr_gamma=t.lr_gamma)
+        self.start_epoch = point.epoch + 1
         self.history = list(state.get("history", []))
-        logger.info("resumed from %s at epoch %d", last, self.start_epoch)
+        logger.info("resumed from %s at epoch %d", point.path, self.start_epoch)

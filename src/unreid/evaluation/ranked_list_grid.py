@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 from torch import Tensor
 
+from unreid.data.decode import to_rgb_image
 from unreid.data.records import Record
 from unreid.evaluation.rank_metrics import JUNK_PERSON
 
@@ -61,7 +62,7 @@ def protocol_mask(query: Record, gallery_pids: np.ndarray, gallery_cams: np.ndar
 def _thumbnail(path: Path, size: tuple[int, int]) -> Image.Image:
     try:
         with Image.open(path) as image:
-            return image.convert("RGB").resize(size, Image.BILINEAR)
+            return to_rgb_image(image).resize(size, Image.BILINEAR)
     except (FileNotFoundError, UnidentifiedImageError, OSError) as error:
         logger.warning("ranked-list grid: cannot read %s (%s); drawing a grey placeholder", path, error)
         return Image.new("RGB", size, (190, 190, 190))

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from unreid.engine.checkpoint import load_checkpoint
 from unreid.generator.stargan import CameraStyleTranslator, to_uint8, to_unit_range
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ def load_learned_style(path: Path, *, device: torch.device | str = "cpu") -> Lea
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: generator checkpoint not found; train one with `unreid generator train`")
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    if not isinstance(state, dict) or state.get("kind") != "stargan-camera-style":
+    state = load_checkpoint(path, required=(), what="generator checkpoint")
+    if state.get("kind") != "stargan-camera-style":
         raise ValueError(f"{path}: not a generator checkpoint written by `unreid generator train`")
     options = state["options"]
     translator = CameraStyleTranslator(num_cameras=int(state["num_cameras"]), channels=int(options["channels"]),

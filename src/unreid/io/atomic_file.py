@@ -29,13 +29,15 @@ def temporary_prefix(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path, *, permissions: int | None = None) -> Iterator[BinaryIO]:
+def atomic_file(path: Path, *, permissions: int | None = None, keep_previous: Path | None = None) -> Iterator[BinaryIO]:
     """Yield a binary handle whose bytes replace ``path`` when the block ends without error.
 
     Args:
         path: the target; its folder is created if missing.
         permissions: mode of the finished file (e.g. ``0o644``); ``None`` keeps the private
             ``0o600`` of :func:`tempfile.mkstemp`.
+        keep_previous: where the old ``path`` goes just before the new one takes its name
+            (a kill between the two renames leaves the old content there).
 
     Yields:
         The open temporary file. It is flushed and ``fsync``-ed before the rename.
@@ -50,6 +52,8 @@ def atomic_file(path: Path, *, permissions: int | None = None) -> Iterator[Binar
             os.fsync(handle.fileno())
         if permissions is not None:
             os.chmod(tmp_name, permissions)
+        if keep_previous is not None and path.is_file():
+            os.replace(path, keep_previous)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -62,12 +66,12 @@ def atomic_write_bytes(path: Path, data: bytes, *, permissions: int | None = Non
         handle.write(data)
 
 
-def atomic_torch_save(obj: Any, path: Path, *, permissions: int | None = None) -> None:
+def atomic_torch_save(obj: Any, path: Path, *, permissions: int | None = None, keep_previous: Path | None = None) -> None:
     """``torch.save(obj)`` into ``path`` atomically (see :func:`atomic_file`).
 
     The object is saved through the open handle, not the temporary name: ``torch.save``
     records a file name inside its archive, so saving by name would make the bytes (and any
     checksum of them) depend on the random temporary name.
     """
-    with atomic_file(path, permissions=permissions) as handle:
+    with atomic_file(path, permissions=permissions, keep_previous=keep_previous) as handle:
         torch.save(obj, handle)

@@ -15,6 +15,8 @@ from typing import Union
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from unreid.data.decode import resized_pixels, to_rgb_image
+
 ImageInput = Union[str, Path, bytes, Image.Image, np.ndarray]
 """A file path, encoded image bytes, a PIL image, or an ``HxW``/``HxWxC`` array (C = 1, 3 or 4)."""
 
@@ -48,10 +50,19 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array))
 
 
-def to_rgb(item: ImageInput) -> Image.Image:
-    """Open ``item`` as an RGB PIL image (alpha is composited on white).
+class TooManyPixels(ValueError):
+    """An image whose header declares more pixels than allowed (found before decoding)."""
+
+
+def to_rgb(item: ImageInput, *, max_pixels: int | None = None) -> Image.Image:
+    """Open ``item`` as an RGB PIL image through :func:`unreid.data.decode.to_rgb_image` (alpha on white).
+
+    Args:
+        max_pixels: files and bytes whose header declares more pixels are refused before
+            decoding (default :data:`MAX_PIXELS`).
 
     Raises:
+        TooManyPixels: (a ``ValueError``) above ``max_pixels``.
         ValueError: naming the input when it is missing, not an image, or an array of
             an unusable shape.
     """
@@ -63,11 +74,14 @@ def to_rgb(item: ImageInput) -> Image.Image:
         source = io.BytesIO(item) if isinstance(item, bytes) else Path(item)
         try:
             with Image.open(source) as opened:
-                if opened.size[0] * opened.size[1] > MAX_PIXELS:
-                    raise ValueError(f"{_describe(item)}: {opened.size[0]} x {opened.size[1]} pixels is more than "
-                                     f"{MAX_PIXELS:,}; crop the person out first")
+                limit = MAX_PIXELS if max_pixels is None else max_pixels
+                if opened.size[0] * opened.size[1] > limit:
+                    raise TooManyPixels(f"{_describe(item)}: {opened.size[0]} x {opened.size[1]} pixels is more than "
+                                        f"{limit:,}; crop the person out first")
                 opened.load()
                 image = opened.copy()
+        except TooManyPixels:
+            raise
         except FileNotFoundError as error:
             raise ValueError(f"{_describe(item)}: image file not found; check the path") from error
         except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
@@ -76,11 +90,7 @@ def to_rgb(item: ImageInput) -> Image.Image:
             ) from error
     else:
         raise ValueError(f"cannot read a {type(item).__name__} as an image; give a path, bytes, PIL image or array")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
+    return to_rgb_image(image)
 
 
 def load_pixels(item: ImageInput, *, height: int, width: int) -> np.ndarray:
@@ -88,9 +98,7 @@ def load_pixels(item: ImageInput, *, height: int, width: int) -> np.ndarray:
     rgb = to_rgb(item)
     if rgb.size[0] < 1 or rgb.size[1] < 1:
         raise ValueError(f"{_describe(item)}: empty image")
-    if rgb.size != (width, height):
-        rgb = rgb.resize((width, height), Image.Resampling.BILINEAR)
-    return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1))  # [H, W, 3] -> [3, H, W]
+    return resized_pixels(rgb, height=height, width=width)
 
 
 def list_images(folder: Path) -> list[Path]:

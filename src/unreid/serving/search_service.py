@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from unreid.retrieval.gallery_index import GalleryIndex
-from unreid.retrieval.image_input import IMAGE_SUFFIXES, ImageInput, to_rgb
+from unreid.retrieval.image_input import (
+    IMAGE_SUFFIXES,
+    ImageInput,
+    TooManyPixels,
+    to_rgb,
+)
 from unreid.retrieval.model_fingerprint import check_fingerprint
 from unreid.retrieval.search_results import search_index
 
@@ -35,10 +40,27 @@ class BadRequest(ValueError):
 
 @dataclass(frozen=True)
 class ServiceLimits:
-    """``max_upload_bytes``: larger request bodies get 413; ``max_top_k``: the largest k a client may ask."""
+    """What one client may cost the server.
+
+    Attributes:
+        max_upload_bytes: larger request bodies get 413 (before they are read).
+        max_top_k: the largest k a client may ask.
+        max_pixels: uploads whose header declares more pixels get 413 before decoding
+            (a small PNG can declare 6300 x 6300 pixels, 120 MB as RGB).
+        max_decoders: uploads decoded at the same time; the others wait their turn, so
+            decoding never holds more than ``max_decoders x max_pixels x 4`` bytes.
+        read_timeout_s: a client that has not sent its whole body by then gets 408.
+        max_connections: connections served at once; more get 503.
+        max_examples: the largest ``n`` of ``/api/examples``.
+    """
 
     max_upload_bytes: int = 5 * 2**20
     max_top_k: int = 100
+    max_pixels: int = 4_000_000
+    max_decoders: int = 2
+    read_timeout_s: float = 10.0
+    max_connections: int = 64
+    max_examples: int = 100
 
 
 class SearchService:
@@ -60,12 +82,14 @@ class SearchService:
         self.index, self.embed, self.fingerprint, self.name = index, embed, fingerprint, name
         self.limits = limits or ServiceLimits()
         self._lock = threading.Lock()  # one forward pass at a time
+        self._decoders = threading.BoundedSemaphore(self.limits.max_decoders)
 
     def info(self) -> dict[str, Any]:
         cams = sorted({r.camera_id for r in self.index.records or []})
         return {"gallery_size": len(self.index), "dim": self.index.dim, "kind": self.index.kind.value,
                 "fingerprint": self.fingerprint, "cameras": len(cams),
-                "max_upload_bytes": self.limits.max_upload_bytes, "max_top_k": self.limits.max_top_k}
+                "max_upload_bytes": self.limits.max_upload_bytes, "max_top_k": self.limits.max_top_k,
+                "max_pixels": self.limits.max_pixels}
 
     def top_k(self, value: str | None, default: int = 10) -> int:
         try:
@@ -83,11 +107,14 @@ class SearchService:
         if len(data) > self.limits.max_upload_bytes:
             raise BadRequest(f"upload of {len(data)} bytes exceeds the limit of {self.limits.max_upload_bytes}",
                              status=413)
-        try:
-            image = to_rgb(data)
-        except ValueError as error:
-            raise BadRequest(f"not a readable image: {error}", status=415) from None
-        return self._search(image, top_k=top_k)
+        with self._decoders:
+            try:
+                image = to_rgb(data, max_pixels=self.limits.max_pixels)
+            except TooManyPixels as error:
+                raise BadRequest(f"image too large: {error}", status=413) from None
+            except ValueError as error:
+                raise BadRequest(f"not a readable image: {error}", status=415) from None
+            return self._search(image, top_k=top_k)
 
     def search_gallery_item(self, row: int, *, top_k: int) -> list[dict[str, Any]]:
         """Ranked hits of gallery crop ``row`` used as the query (its stored embedding).
@@ -121,6 +148,8 @@ class SearchService:
 
     def examples(self, count: int) -> list[dict[str, Any]]:
         """Up to ``count`` evenly spaced gallery entries the page offers as queries to pick."""
+        if not 1 <= count <= self.limits.max_examples:
+            raise BadRequest(f"n={count} is out of range; use 1..{self.limits.max_examples}")
         assert self.index.records is not None
         rows = np.unique(np.linspace(0, len(self.index) - 1, min(count, len(self.index))).round().astype(int))
         return [{"index": int(i), "person_id": self.index.records[i].person_id,

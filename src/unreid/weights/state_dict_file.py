@@ -8,13 +8,11 @@ Training checkpoints (optimiser state, config) are read by :mod:`unreid.engine.c
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
-import torch
 from torch import Tensor
 
-logger = logging.getLogger(__name__)
+from unreid.io.safe_load import load_checkpoint
 
 
 def read_state_dict(path: Path) -> dict[str, Tensor]:
@@ -26,10 +24,7 @@ def read_state_dict(path: Path) -> dict[str, Tensor]:
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such weights file. Create one with `unreid weights` or pass an existing .pth")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # re-raised with the file name and the fix
-        raise ValueError(f"{path}: not a readable torch weights file ({error}).") from error
+    obj: object = load_checkpoint(path, required=(), what="weights file")
     for key in ("state_dict", "model"):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]

@@ -1,0 +1,155 @@
+"""The web side of ``unreid serve`` as an ASGI application (Starlette): the page, the JSON API, gallery crops.
+
+Routes:
+    ``GET /``                      the page (``static/index.html``)
+    ``GET /api/info``              gallery size, model fingerprint, limits
+    ``GET /api/examples?n=12``     gallery crops offered as queries
+    ``POST /api/search?top_k=10``  an image file as the body or as the ``file`` field of a form
+    ``GET /api/search?gallery=I``  hits of gallery crop ``I`` used as the query
+    ``GET /gallery/I``             the image of gallery entry ``I`` (by row number only)
+    ``GET /openapi.json``          the OpenAPI schema of the API
+
+Errors are JSON ``{"error": message}`` with a 4xx code; so is an unknown or malformed
+query parameter. Decoding and embedding run in worker threads, at most
+``limits.max_decoders`` uploads at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import mimetypes
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from unreid.serving.openapi import openapi_schema
+from unreid.serving.search_service import BadRequest, SearchService
+from unreid.serving.upload import read_upload
+
+logger = logging.getLogger(__name__)
+
+
+def page_html() -> bytes:
+    return resources.files("unreid.serving").joinpath("static/index.html").read_bytes()
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _integer(text: str, name: str, *, status: int = 400) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest(f"{name}={text!r} is not a whole number", status=status) from None
+
+
+def _query(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters, refusing any name not in ``allowed``."""
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        expected = ", ".join(allowed) if allowed else "none"
+        raise BadRequest(f"unknown query parameter(s) {', '.join(unknown)}; expected: {expected}")
+    return {key: request.query_params[key] for key in request.query_params}
+
+
+class _NoSniff:
+    """Adds ``X-Content-Type-Options: nosniff`` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-content-type-options", b"nosniff"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_header if scope["type"] == "http" else send)
+
+
+def build_app(service: SearchService) -> ASGIApp:
+    """The ASGI application serving ``service``.
+
+    Uploads are decoded and embedded in a pool of ``limits.max_decoders`` threads of its
+    own: few threads also keep the allocator's per-thread memory pools few, so memory
+    stays flat however many clients upload at once (the others wait, bounded by
+    ``limits.max_connections``).
+    """
+    decoders = ThreadPoolExecutor(max_workers=service.limits.max_decoders, thread_name_prefix="unreid-decode")
+
+    def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except BadRequest as error:
+                return _error(error.status, str(error))
+
+        return endpoint
+
+    async def page(request: Request) -> Response:
+        _query(request, ())
+        return HTMLResponse(page_html())
+
+    async def info(request: Request) -> Response:
+        _query(request, ())
+        return JSONResponse(service.info())
+
+    async def examples(request: Request) -> Response:
+        query = _query(request, ("n",))
+        return JSONResponse({"examples": service.examples(_integer(query.get("n", "12"), "n"))})
+
+    async def search_gallery(request: Request) -> Response:
+        query = _query(request, ("gallery", "top_k"))
+        if "gallery" not in query:
+            raise BadRequest("GET /api/search needs gallery=ROW; to search with an image, POST it")
+        row, top_k = _integer(query["gallery"], "gallery"), service.top_k(query.get("top_k"))
+        return JSONResponse({"results": service.search_gallery_item(row, top_k=top_k)})
+
+    async def search_upload(request: Request) -> Response:
+        top_k = service.top_k(_query(request, ("top_k",)).get("top_k"))
+        data = await read_upload(request, service.limits)
+        loop = asyncio.get_running_loop()
+        results = await loop.run_in_executor(decoders, functools.partial(service.search_upload, data, top_k=top_k))
+        return JSONResponse({"results": results})
+
+    async def gallery(request: Request) -> Response:
+        _query(request, ())
+        image = service.gallery_path(_integer(request.path_params["row"], "gallery item", status=404))
+        data = await run_in_threadpool(image.read_bytes)
+        return Response(data, media_type=mimetypes.guess_type(image.name)[0] or "application/octet-stream")
+
+    async def schema(request: Request) -> Response:
+        return JSONResponse(openapi_schema(service.limits))
+
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if error.status_code == 404:
+            return _error(404, f"no such page {request.url.path!r}; see / for the search page")
+        if error.status_code == 405:
+            return _error(405, f"{request.method} is not allowed on {request.url.path}; see /openapi.json")
+        return _error(error.status_code, str(error.detail))
+
+    routes = [
+        Route("/", guarded(page), methods=["GET"]),
+        Route("/index.html", guarded(page), methods=["GET"]),
+        Route("/api/info", guarded(info), methods=["GET"]),
+        Route("/api/examples", guarded(examples), methods=["GET"]),
+        Route("/api/search", guarded(search_gallery), methods=["GET"]),
+        Route("/api/search", guarded(search_upload), methods=["POST"]),
+        Route("/gallery/{row:str}", guarded(gallery), methods=["GET"]),
+        Route("/openapi.json", schema, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    return _NoSniff(app)
