@@ -14,9 +14,9 @@ import argparse
 import time
 
 import torch
+from throughput import sync, train_setup  # type: ignore[import-not-found]  # run from benchmarks/
 from torch.profiler import ProfilerActivity, profile
 
-from throughput import sync, train_setup  # type: ignore[import-not-found]  # run from benchmarks/
 from unreid.engine.train_epoch import train_one_epoch
 
 

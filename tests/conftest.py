@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from tiny_settings import TINY_SETTINGS, as_overrides
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

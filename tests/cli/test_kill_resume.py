@@ -31,7 +31,7 @@ from unreid.cli.main import main
 from unreid.engine.run_log import read_metrics
 
 matplotlib.use("Agg")
-import matplotlib.pyplot  # noqa: E402, F401 - the per-epoch plots' import, also inherited
+import matplotlib.pyplot
 
 RANDOM_KILLS = 6
 TARGETED = ("checkpoint write", "extraction", "clustering", "training step")

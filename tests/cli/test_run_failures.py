@@ -52,8 +52,7 @@ def test_disk_full_hidden_inside_another_error_is_found(run_dir: Path) -> None:
 
 def test_sigterm_handler_is_installed_and_restored(tmp_path: Path) -> None:
     before = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(RunStopped, match=r"interrupted \(SIGTERM\); no finished epoch was saved"):
-        with stop_cleanly(tmp_path):
-            assert signal.getsignal(signal.SIGTERM) is not before
-            signal.raise_signal(signal.SIGTERM)
+    with pytest.raises(RunStopped, match=r"interrupted \(SIGTERM\); no finished epoch was saved"), stop_cleanly(tmp_path):
+        assert signal.getsignal(signal.SIGTERM) is not before
+        signal.raise_signal(signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) is before

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from unreid.config import RunConfig, config_to_dict, save_config
 from unreid.cli.run_folder import (
     LOCK_FILE,
     ResumeMode,
@@ -19,6 +18,7 @@ from unreid.cli.run_folder import (
     incompatible_keys,
     remove_stale_temp_files,
 )
+from unreid.config import RunConfig, config_to_dict, save_config
 from unreid.engine.checkpoint import save_atomic
 
 

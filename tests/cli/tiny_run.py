@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from tiny_settings import TINY_SETTINGS, as_overrides
+
 
 def tiny_args(output_dir: Path, data_root: Path, **changes: object) -> list[str]:
     """``unreid train`` arguments for the tiny run; ``changes`` use ``section__key`` for ``section.key``."""

@@ -43,7 +43,8 @@ def test_defaults_with_a_data_root_are_valid(tmp_path: Path) -> None:
     ("loss.intra_mode=far", "loss.intra_mode='far': valid values are query, centroid"),
 ])
 def test_bad_value_is_named_with_its_range(override: str, expected: str, tmp_path: Path) -> None:
-    assert any(expected in problem for problem in _problems(_valid(tmp_path, override))), _problems(_valid(tmp_path, override))
+    problems = _problems(_valid(tmp_path, override))
+    assert any(expected in problem for problem in problems), problems
 
 
 def _problems(overrides: list[str]) -> list[str]:

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import torch
 
-from unreid.data.batch_augment import IMAGENET_MEAN, IMAGENET_STD, normalize, random_erasing, random_pad_crop, train_augment
+from unreid.data.batch_augment import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    normalize,
+    random_erasing,
+    random_pad_crop,
+    train_augment,
+)
 
 
 def test_normalize_matches_torchvision_convention() -> None:

@@ -44,8 +44,8 @@ def test_load_checkpoint_refuses_code_and_runs_nothing(evil: Path, tmp_path: Pat
 
 def test_every_reader_refuses(evil: Path, tmp_path: Path) -> None:
     from unreid.generator.learned_style import load_learned_style
-    from unreid.weights.state_dict_file import read_state_dict
     from unreid.retrieval.feature_extractor import FeatureExtractor
+    from unreid.weights.state_dict_file import read_state_dict
 
     for read in (FeatureExtractor.from_checkpoint, read_state_dict, load_learned_style):
         with pytest.raises(ValueError) as error:

@@ -11,9 +11,9 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.records import Record
 from unreid.engine.distributed import DistributedContext, all_gather_cat, shard_indices, unshard
-from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.engine.epoch_hooks import CheckpointHook, MetricsLogHook
 from unreid.engine.pseudo_labeller import ClusteringLabeller
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer

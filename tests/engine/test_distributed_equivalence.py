@@ -26,11 +26,11 @@ import unreid.engine.batch_stream as batch_stream
 import unreid.engine.unsupervised_trainer as trainer
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.batch_augment import normalize
-from unreid.engine.pseudo_labeller import ClusteringLabeller
-from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
 from unreid.engine.distributed import DistributedContext
+from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 from unreid.models.embedding_model import build_embedding_model
@@ -129,8 +129,8 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
         assert torch.equal(ddp["memory"][key], other["memory"][key])  # both ranks hold the same memory
         assert (ddp["memory"][key] - single["memory"][key]).abs().max() < MEMORY_TOLERANCE, key
     diff = torch.cat([(ddp["params"][k] - single["params"][k]).abs().flatten() for k in single["params"]])
-    print("parameter differences: median %.2e, 99.9%% %.2e, max %.2e of %d" % (
-        diff.median().item(), diff.quantile(0.999).item(), diff.max().item(), diff.numel()))
+    print(f"parameter differences: median {diff.median().item():.2e}, 99.9% {diff.quantile(0.999).item():.2e}, "
+          f"max {diff.max().item():.2e} of {diff.numel()}")
     # Adam divides each gradient by its own running scale, so a gradient entry that is zero up to
     # rounding can move by up to lr per step in either run: bound the worst entry by that, and
     # nearly all entries by the float tolerance.

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tiny_settings import TINY_SETTINGS, as_overrides
 
-from unreid.config.loader import load_config
+from tiny_settings import TINY_SETTINGS, as_overrides
 from unreid.cli.train_run import run_training
+from unreid.config.loader import load_config
 from unreid.engine.run_log import read_metrics
 
 

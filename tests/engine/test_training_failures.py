@@ -9,14 +9,14 @@ import torch
 
 from unreid.clustering.jaccard_dense import DENSE_BYTES_PER_PAIR, jaccard_distance_dense
 from unreid.clustering.memory_budget import require_memory
-from unreid.data.records import Record
-from unreid.engine.training_failure import TrainingFailure
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
+from unreid.data.records import Record
 from unreid.engine.epoch_hooks import CheckpointHook, MetricsLogHook
 from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.training_failure import TrainingFailure
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
-from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.evaluation.reranking import RERANK_BYTES_PER_PAIR, k_reciprocal_rerank
+from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import build_embedding_model
 

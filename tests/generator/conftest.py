@@ -1,4 +1,5 @@
-"""Generator tests run on one CPU thread: on a shared 2-core machine, two threads contend and slow small convolutions tenfold."""
+"""Generator tests run on one CPU thread: on a shared 2-core machine, two threads contend and slow small
+convolutions tenfold."""
 
 from __future__ import annotations
 

@@ -11,7 +11,10 @@ from unreid.engine.batch_stream import BatchStream
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.generator.generated_queries import (
     BatchQueryLoss,
-    GeneratedBatchMixer, GeneratedImageOptions, generated_query_loss, parse_levels,
+    GeneratedBatchMixer,
+    GeneratedImageOptions,
+    generated_query_loss,
+    parse_levels,
 )
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory

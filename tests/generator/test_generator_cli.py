@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from unreid.config.loader import load_config
-from unreid.cli.main import main
 from unreid.cli.dataset_loading import load_split
 from unreid.cli.enhancement_building import build_enhancement_set
+from unreid.cli.main import main
+from unreid.config.loader import load_config
 from unreid.data.image_bank import ImageBank
 from unreid.generator.manifest import read_manifest
 

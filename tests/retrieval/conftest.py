@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder
 
-
 _one_torch_thread = pytest.fixture(autouse=True, scope="module")(one_torch_thread)
 
 

@@ -57,7 +57,8 @@ def test_onnx_path_runs_without_torch(exported: tuple[Path, str], tmp_path: Path
         f"sys.exit(main(['extract', {str(tmp_path)!r}, '--onnx', {str(exported[0])!r}, "
         f"'--out', {str(tmp_path / 'f.npy')!r}]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"},
+                          capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "extracted 1 x 512 features" in done.stdout

@@ -8,14 +8,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
 
-from live_server import running_server  # noqa: E402
-from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder  # noqa: E402
+from live_server import running_server
+from tiny_world import one_torch_thread, save_tiny_checkpoint, write_market_folder
 
-from unreid.retrieval.feature_extractor import FeatureExtractor  # noqa: E402
-from unreid.retrieval.gallery_index import GalleryIndex  # noqa: E402
-from unreid.retrieval.image_records import records_of_source  # noqa: E402
-from unreid.serving.http_server import SearchServer  # noqa: E402
-from unreid.serving.search_service import ServiceLimits  # noqa: E402
+from unreid.retrieval.feature_extractor import FeatureExtractor
+from unreid.retrieval.gallery_index import GalleryIndex
+from unreid.retrieval.image_records import records_of_source
+from unreid.serving.http_server import SearchServer
+from unreid.serving.search_service import ServiceLimits
 
 MAX_UPLOAD = 200_000
 

@@ -104,7 +104,7 @@ def use_keras_border_padding(model: nn.Module) -> None:
     if not isinstance(conv, nn.Conv2d) or conv.in_channels != 3:
         raise ValueError("use_keras_border_padding needs a ResNet with an RGB `conv1` (torchvision/timm layout)")
     if isinstance(conv.padding, str):
-        raise ValueError(f"use_keras_border_padding needs numeric conv1 padding, got {conv.padding!r}")  # noqa: TRY004
+        raise ValueError(f"use_keras_border_padding needs numeric conv1 padding, got {conv.padding!r}")
     pad_h, pad_w = int(conv.padding[0]), int(conv.padding[1])
     conv.padding = (0, 0)
     fill = keras_border_value()

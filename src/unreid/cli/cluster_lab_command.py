@@ -19,7 +19,7 @@ COLUMNS = ["k1", "eps", "rho", "min_samples", "clusters", "outliers", "size_max"
            "nmi", "false_merge_same_camera"]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("cluster-lab", help="sweep clustering settings on saved training features (CPU, seconds)")
     parser.add_argument("features", type=Path, help="an epoch_XXX.npy written by train.save_features")
     parser.add_argument("--eps", type=float, nargs="+", default=[0.4, 0.5, 0.55, 0.6, 0.65, 0.7])
@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     known = min(truth) >= 0
     start = time.perf_counter()
     rows = sweep_clustering(
-        torch.from_numpy(features).float(), k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
+        torch.from_numpy(features).float(), k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples,
+        k2=args.k2,
         auto_rho_values=args.rho, truth=truth if known else None, cameras=[r.camera_id for r in records],
         camera_centering=args.camera_centering,
     )

@@ -18,7 +18,7 @@ import yaml
 from unreid.cli.train_command import add_config_arguments
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("config", help="list every option, or show a resolved configuration")
     actions = parser.add_subparsers(dest="config_command", required=True)
     options = actions.add_parser("options", help="every option: key, type, default, allowed values, help")
@@ -59,12 +59,12 @@ def option_rows(section: Any = None, prefix: str = "") -> list[tuple[str, str, s
 
 
 def run_options(args: argparse.Namespace) -> int:
-    from unreid.config.option import option_info
     from unreid.config.schema import RunConfig
 
     rows = [r for r in option_rows() if not args.section or r[0].startswith(f"{args.section}.")]
     if not rows:
-        raise ValueError(f"no section {args.section!r}; sections: {', '.join(f.name for f in dataclasses.fields(RunConfig))}")
+        sections = ", ".join(f.name for f in dataclasses.fields(RunConfig))
+        raise ValueError(f"no section {args.section!r}; sections: {sections}")
     width = max(len(r[0]) for r in rows)
     for key, kind, default, text in rows:
         print(f"{key:<{width}}  {default:<14} {kind}\n{'':<{width}}  {text}")

@@ -11,7 +11,7 @@ from unreid.cli.train_command import add_config_arguments, format_table
 DEMO_CONFIG = "synthetic_cpu.yaml"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("demo", help="build the synthetic set, train, evaluate, write a report folder")
     add_config_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("unreid-demo"), help="report folder (default ./unreid-demo)")
@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from unreid.config.loader import load_config
     from unreid.cli.train_run import run_training
+    from unreid.config.loader import load_config
 
     with resources.as_file(resources.files("unreid.configs") / DEMO_CONFIG) as demo_yaml:
         config = load_config(files=[demo_yaml, *args.config], overrides=[f"output_dir={args.out}", *args.overrides])

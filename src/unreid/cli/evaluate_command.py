@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from unreid.config.schema import RunConfig
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("evaluate", help="mAP / CMC / mINP of a checkpoint on a data set's query and gallery")
     parser.add_argument("checkpoint", type=Path, help="model.pth or last.pth of a run")
     add_config_arguments(parser)
@@ -29,10 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run(args: argparse.Namespace) -> int:
     from unreid.config.loader import load_config
-    from unreid.engine.precision import resolve_amp, resolve_device
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
     from unreid.engine.evaluate import evaluate_model
+    from unreid.engine.precision import resolve_amp, resolve_device
     from unreid.evaluation import save_ranked_list_grid
     from unreid.models.model_spec import ModelSpec
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export a trained model for deployment")
     formats = parser.add_subparsers(dest="export_format", required=True)
     onnx = formats.add_parser("onnx", help="ONNX (float32 pixels 0..255 NCHW in, unit embeddings out)")

@@ -12,13 +12,14 @@ from unreid.cli.model_arguments import add_model_arguments
 logger = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("extract", help="embeddings of a folder of crops (or a data set subset) to .npy/.safetensors")
     parser.add_argument("source", type=Path, help="folder of crops, one image, or a data set root with --subset")
     parser.add_argument("--out", type=Path, required=True, help="feats.npy or feats.safetensors (+ feats.records.json)")
     parser.add_argument("--subset", choices=["train", "query", "gallery"], default=None,
                         help="read this subset of a Market-1501-style root")
-    parser.add_argument("--pattern", default=None, help=r"file-name regex with integer pid/cam groups, e.g. (?P<pid>\d+)_c(?P<cam>\d+)")
+    parser.add_argument("--pattern", default=None, help=r"file-name regex with integer pid/cam groups, "
+                        r"e.g. (?P<pid>\d+)_c(?P<cam>\d+)")
     parser.add_argument("--bad-files", choices=["error", "skip"], default="error",
                         help="unreadable images: refuse listing them all (error), or leave them out (skip)")
     add_model_arguments(parser)

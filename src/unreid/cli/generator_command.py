@@ -36,7 +36,7 @@ LAST_CHECKPOINT = "generator_last.pth"
 FINAL_CHECKPOINT = "generator.pth"
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("generator", help="train the camera-style generator, render generated images")
     actions = parser.add_subparsers(dest="generator_command", required=True)
 
@@ -81,15 +81,13 @@ def _train_images(config: RunConfig, height: int, width: int, *, progress: bool,
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from unreid.config.loader import load_config
-
     import torch
 
+    from unreid.config.loader import load_config
+    from unreid.config.validation import validate_config
     from unreid.generator.learned_style import LearnedCameraStyle, checkpoint_payload
     from unreid.generator.stargan_training import StarGANOptions, StarGANTrainer, train_stargan
     from unreid.generator.style_grid import save_camera_grid
-
-    from unreid.config.validation import validate_config
 
     config = load_config(files=args.config, overrides=args.overrides)
     validate_config(config)
@@ -157,8 +155,10 @@ def run_render(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     entries = render_to_folder(renderer=renderer, pixels=pixels, records=split.train, out_dir=args.out,
                                per_image=args.per_image, batch_size=args.batch_size, progress=not args.no_progress,
-                               meta={"kind": args.kind, "checkpoint": str(args.checkpoint or "") if args.kind == "learned" else "",
+                               meta={"kind": args.kind,
+                                     "checkpoint": str(args.checkpoint or "") if args.kind == "learned" else "",
                                      "height": height, "width": width})
     seconds = time.perf_counter() - started
-    print(f"rendered {len(entries)} images into {args.out} in {seconds:.1f} s ({len(entries) / max(seconds, 1e-9):.0f} images/s)")
+    rate = len(entries) / max(seconds, 1e-9)
+    print(f"rendered {len(entries)} images into {args.out} in {seconds:.1f} s ({rate:.0f} images/s)")
     return 0

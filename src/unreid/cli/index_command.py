@@ -12,7 +12,7 @@ from unreid.cli.model_arguments import add_model_arguments
 logger = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("index", help="build a gallery index for `unreid search` / `unreid serve`")
     actions = parser.add_subparsers(dest="index_action", required=True)
     build = actions.add_parser("build", help="index a feature file, or a folder of crops with a model")

@@ -8,8 +8,18 @@ import logging
 import sys
 
 from unreid.cli import (
-    cluster_lab_command, config_command, demo_command, evaluate_command, export_command, extract_command, generator_command,
-    index_command, search_command, serve_command, train_command, weights_command,
+    cluster_lab_command,
+    config_command,
+    demo_command,
+    evaluate_command,
+    export_command,
+    extract_command,
+    generator_command,
+    index_command,
+    search_command,
+    serve_command,
+    train_command,
+    weights_command,
 )
 
 

@@ -12,7 +12,7 @@ from unreid.cli.model_arguments import add_model_arguments
 logger = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("search", help="top-k gallery matches of query crops (JSON and image grid)")
     parser.add_argument("index", type=Path, help="index folder from `unreid index build`")
     parser.add_argument("queries", type=Path, nargs="+", help="query images or folders of them")

@@ -11,7 +11,7 @@ from unreid.cli.model_arguments import add_model_arguments
 logger = logging.getLogger(__name__)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("serve", help="a local web page to search a gallery index with uploaded crops")
     parser.add_argument("index", type=Path, help="index folder from `unreid index build`")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")

@@ -6,14 +6,13 @@ import argparse
 from pathlib import Path
 
 
-
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, action="append", default=[], help="YAML config (repeatable)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value, e.g. --set train.epochs=10 --set loss.inter=false")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("train", help="train without labels, evaluate, write checkpoints and plots")
     add_config_arguments(parser)
     parser.add_argument("--resume", nargs="?", const="required", default="no", choices=["required", "auto"],
@@ -29,9 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run(args: argparse.Namespace) -> int:
-    from unreid.config.loader import load_config
-    from unreid.cli.train_run import run_training
     from unreid.cli.run_folder import ResumeMode
+    from unreid.cli.train_run import run_training
+    from unreid.config.loader import load_config
 
     generated = [f"generator.generated_dir={args.generated}"] if args.generated is not None else []
     config = load_config(files=args.config, overrides=args.overrides + generated)

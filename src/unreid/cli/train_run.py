@@ -23,7 +23,12 @@ from unreid.cli.enhancement_building import build_enhancement_set, generated_ima
 from unreid.cli.model_building import build_model, model_spec
 from unreid.cli.run_failures import stop_cleanly
 from unreid.cli.run_folder import (
-    ResumeMode, RunLock, check_run_folder, clear_run_files, ensure_run_dir, keep_finished_model,
+    ResumeMode,
+    RunLock,
+    check_run_folder,
+    clear_run_files,
+    ensure_run_dir,
+    keep_finished_model,
     remove_stale_temp_files,
 )
 from unreid.config.loader import config_to_dict, save_config
@@ -34,7 +39,12 @@ from unreid.data.records import ReIDSplit
 from unreid.engine.checkpoint import resume_point
 from unreid.engine.distributed import DistributedContext, init_from_env
 from unreid.engine.epoch_hooks import (
-    CheckpointHook, EpochHook, EvaluationHook, FeatureDumpHook, MetricsLogHook, PlotHook,
+    CheckpointHook,
+    EpochHook,
+    EvaluationHook,
+    FeatureDumpHook,
+    MetricsLogHook,
+    PlotHook,
 )
 from unreid.engine.evaluate import QueryGalleryEvaluator
 from unreid.engine.precision import resolve_amp, resolve_device

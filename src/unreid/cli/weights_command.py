@@ -17,7 +17,7 @@ _LAYOUT_HINTS = {
 }
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``weights`` subcommand to ``sub``."""
     parser = sub.add_parser(
         "weights",

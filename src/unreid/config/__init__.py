@@ -3,8 +3,15 @@ YAML / ``--set`` loader (:mod:`.loader`), the validator (:mod:`.validation`) and
 
 from unreid.config.loader import config_to_dict, load_config, packaged_configs, resolve_config_file, save_config
 from unreid.config.schema import (
-    ClusterConfig, DataConfig, EvalConfig, GeneratorConfig, GeneratorTrainingConfig, LossConfig, ModelConfig,
-    RunConfig, TrainConfig,
+    ClusterConfig,
+    DataConfig,
+    EvalConfig,
+    GeneratorConfig,
+    GeneratorTrainingConfig,
+    LossConfig,
+    ModelConfig,
+    RunConfig,
+    TrainConfig,
 )
 
 __all__ = [

@@ -21,8 +21,8 @@ from unreid.config.option import option_info
 from unreid.config.schema import RunConfig
 from unreid.config.split_checks import split_problems
 from unreid.data.image_bank import BadFilePolicy
-from unreid.data.registry import DATASETS
 from unreid.data.records import ReIDSplit
+from unreid.data.registry import DATASETS
 from unreid.generator.generated_queries import LOSS_LEVELS
 from unreid.generator.generator_kind import GeneratorKind
 

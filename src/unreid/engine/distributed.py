@@ -99,7 +99,8 @@ def unshard(gathered: Tensor, n: int, ctx: DistributedContext) -> Tensor:
     """Undo :func:`shard_indices` after :func:`all_gather_cat`: rows back in data set order."""
     if not ctx.enabled:
         return gathered
-    order = torch.cat([shard_indices(n, DistributedContext(rank=r, world_size=ctx.world_size)) for r in range(ctx.world_size)])
+    world = ctx.world_size
+    order = torch.cat([shard_indices(n, DistributedContext(rank=r, world_size=world)) for r in range(world)])
     out = torch.empty_like(gathered)
     out[order.to(gathered.device)] = gathered
     return out

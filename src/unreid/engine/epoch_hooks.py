@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from torch import Tensor, nn
 
-from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.data.records import Record
+from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.engine.checkpoint import LAST, PREVIOUS, save_atomic
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import METRICS_FILE, append_metrics, truncate_metrics

@@ -26,7 +26,12 @@ from unreid.data.records import Record
 from unreid.engine.batch_stream import BatchStream
 from unreid.engine.checkpoint import ResumePoint
 from unreid.engine.distributed import (
-    DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
+    DistributedContext,
+    all_gather_cat,
+    broadcast_from_main,
+    current_context,
+    shard_indices,
+    unshard,
 )
 from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
@@ -77,11 +82,12 @@ class UnsupervisedTrainer:
     """
 
     def __init__(self, *, model: nn.Module, data: TrainingSet, labeller: PseudoLabeller, loss: BatchQueryLoss,
-                 train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp = LevelRamp(),
+                 train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp | None = None,
                  hooks: Sequence[EpochHook] = (), amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256,
                  progress: bool = True, dist_ctx: DistributedContext | None = None) -> None:
         self.model, self.data, self.labeller, self.loss = model, data, labeller, loss
-        self.train, self.memory_options, self.level_ramp, self.hooks = train, memory, level_ramp, list(hooks)
+        self.train, self.memory_options, self.hooks = train, memory, list(hooks)
+        self.level_ramp = level_ramp or LevelRamp()
         self.amp_dtype, self.extract_batch_size = amp_dtype, extract_batch_size
         self.ctx = dist_ctx or current_context()
         self.progress = progress and self.ctx.is_main

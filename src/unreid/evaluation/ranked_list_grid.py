@@ -1,7 +1,8 @@
 """A PNG of ranked lists: one row per query, its image then its top-k gallery matches.
 
 Each gallery thumbnail gets a green border when it shows the query's person, a red one
-otherwise, and a grey one when an identity is unknown (``-1``); gallery entries the protocol ignores (same person and camera as the
+otherwise, and a grey one when an identity is unknown (``-1``); gallery entries the protocol ignores
+(same person and camera as the
 query, junk) are left out, as in :func:`unreid.evaluation.rank_metrics.evaluate_ranking`.
 Labels under the thumbnails give the rank, person id and one-based camera.
 """
@@ -62,7 +63,7 @@ def protocol_mask(query: Record, gallery_pids: np.ndarray, gallery_cams: np.ndar
 def _thumbnail(path: Path, size: tuple[int, int]) -> Image.Image:
     try:
         with Image.open(path) as image:
-            return to_rgb_image(image).resize(size, Image.BILINEAR)
+            return to_rgb_image(image).resize(size, Image.Resampling.BILINEAR)
     except (FileNotFoundError, UnidentifiedImageError, OSError) as error:
         logger.warning("ranked-list grid: cannot read %s (%s); drawing a grey placeholder", path, error)
         return Image.new("RGB", size, (190, 190, 190))

@@ -94,7 +94,8 @@ class GeneratedBatchMixer:
         self.rng = np.random.default_rng(seed)
 
     def __call__(self, batch: np.ndarray, batch_labels: np.ndarray) -> np.ndarray:
-        """``batch [B]`` of real rows with labels ``batch_labels [B]`` -> the batch with ``round(fraction * B)`` rows swapped."""
+        """``batch [B]`` of real rows with labels ``batch_labels [B]`` -> the batch with ``round(fraction * B)``
+        rows swapped."""
         count = int(round(self.fraction * len(batch)))
         eligible = np.flatnonzero([int(l) in self.by_label for l in batch_labels])
         if count == 0 or eligible.size == 0:

@@ -92,7 +92,8 @@ class StarGANTrainer:
         fake = g_net(real, targets)  # [B, 3, H, W]
         real_scores, real_cams = d_net(real)  # [B, h, w], [B, M]
         fake_scores, _ = d_net(fake.detach())  # [B, h, w]
-        d_adv = F.mse_loss(real_scores, torch.ones_like(real_scores)) + F.mse_loss(fake_scores, torch.zeros_like(fake_scores))
+        d_adv = (F.mse_loss(real_scores, torch.ones_like(real_scores))
+                 + F.mse_loss(fake_scores, torch.zeros_like(fake_scores)))
         d_cls = F.cross_entropy(real_cams, cameras)
         d_loss = d_adv + o.lambda_cls * d_cls
         self.opt_d.zero_grad(set_to_none=True)

@@ -23,7 +23,7 @@ def save_style_grid(*, path: Path, real: Tensor, enhancement: EnhancementSet, nu
     bottom = torch.cat(list(generated), dim=2)  # [3, H, n*W]
     grid = torch.cat([top, bottom], dim=1).permute(1, 2, 0).numpy().astype(np.uint8)  # [2H, n*W, 3]
     image = Image.fromarray(grid)
-    image = image.resize((image.width * 2, image.height * 2), Image.NEAREST)
+    image = image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
     return Path(path)

@@ -118,7 +118,8 @@ class ClusterMemory(nn.Module):
         """
         keep = indices >= 0
         idx = indices[keep]
-        mixed = self.instance_momentum * self.instances[idx] + (1.0 - self.instance_momentum) * features.detach().float()[keep]
+        m = self.instance_momentum
+        mixed = m * self.instances[idx] + (1.0 - m) * features.detach().float()[keep]
         self.instances[idx] = F.normalize(mixed, dim=1)  # [b, D]
 
     def centroid_similarities(self, queries: Tensor) -> Tensor:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -37,7 +39,8 @@ class EmbeddingModel(nn.Module):
         self.neck.bias.requires_grad_(False)
 
     def forward(self, images: Tensor) -> Tensor:
-        fmap = self.backbone.forward_features(images)  # [B, 3, H, W] -> [B, C, h, w]
+        forward_features = cast(Callable[[Tensor], Tensor], self.backbone.forward_features)  # timm's contract
+        fmap = forward_features(images)  # [B, 3, H, W] -> [B, C, h, w]
         pooled = self.projection(self.pool(fmap))  # [B, C, h, w] -> [B, D]
         return F.normalize(self.neck(pooled.float()), dim=1)  # [B, D], unit length
 

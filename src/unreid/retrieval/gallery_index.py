@@ -198,7 +198,8 @@ class GalleryIndex:
     def attach_faiss(self, faiss_index: Any, *, kind: IndexKind) -> None:
         """Use an already built faiss index (read from disk) of the same gallery."""
         if faiss_index.ntotal != len(self) or faiss_index.d != self.dim:
-            raise ValueError(f"faiss index holds {faiss_index.ntotal} x {faiss_index.d}, gallery is {len(self)} x {self.dim}")
+            raise ValueError(f"faiss index holds {faiss_index.ntotal} x {faiss_index.d}, "
+                             f"gallery is {len(self)} x {self.dim}")
         self._faiss_index, self.kind = faiss_index, kind
 
     def faiss_index(self) -> Any:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from unreid.data.decode import resized_pixels, to_rgb_image
 
-ImageInput = Union[str, Path, bytes, Image.Image, np.ndarray]
+ImageInput = str | Path | bytes | Image.Image | np.ndarray
 """A file path, encoded image bytes, a PIL image, or an ``HxW``/``HxWxC`` array (C = 1, 3 or 4)."""
 
 MAX_PIXELS = 40_000_000

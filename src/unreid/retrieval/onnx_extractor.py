@@ -37,7 +37,7 @@ class OnnxFeatureExtractor:
             options.intra_op_num_threads = threads
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types; re-raised with the file
+        except Exception as error:
             raise ValueError(f"{path}: not a loadable ONNX model ({str(error)[:200]}); export it again") from error
         meta = self.session.get_modelmeta().custom_metadata_map
         if "unreid_height" not in meta:

@@ -15,7 +15,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from unreid.data.records import Record
 from unreid.evaluation.ranked_list_grid import (
-    BACKGROUND, BORDER, GAP, MATCH_COLOUR, MISMATCH_COLOUR, QUERY_COLOUR, TEXT_COLOUR, UNKNOWN_COLOUR,
+    BACKGROUND,
+    BORDER,
+    GAP,
+    MATCH_COLOUR,
+    MISMATCH_COLOUR,
+    QUERY_COLOUR,
+    TEXT_COLOUR,
+    UNKNOWN_COLOUR,
 )
 from unreid.retrieval.image_input import to_rgb
 

@@ -46,7 +46,7 @@ async def _raw_body(request: Request, limit: int) -> bytes:
 async def _form_file(request: Request, limit: int) -> bytes:
     try:
         form = await request.form(max_files=1, max_fields=16, max_part_size=limit)
-    except Exception as error:  # noqa: BLE001 - starlette raises its own types for malformed forms
+    except Exception as error:
         status = getattr(error, "status_code", 400)
         raise BadRequest(f"malformed multipart form ({getattr(error, 'detail', error)}); send the image as the "
                          "'file' field (curl -F file=@crop.jpg)", status=413 if status == 413 else 400) from None

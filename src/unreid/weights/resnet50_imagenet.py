@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-import torchvision  # type: ignore[import-untyped]
+import torchvision
 from torch import Tensor
 
 from unreid.weights.keras_resnet50 import convert_keras_resnet50

@@ -35,7 +35,7 @@ def read_tfjs_weights(model_dir: Path) -> dict[str, np.ndarray]:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     groups = manifest.get("weightsManifest") if isinstance(manifest, dict) else None
     if not isinstance(groups, list):
-        raise ValueError(  # noqa: TRY004 - a malformed file, reported like the other file errors
+        raise ValueError(
             f"{manifest_path}: no 'weightsManifest' list; is this a TensorFlow.js layers model?")
     weights: dict[str, np.ndarray] = OrderedDict()
     for group in groups:
