@@ -18,6 +18,7 @@ from unreid.data.image_bank import BadFilePolicy
 from unreid.engine.precision import AmpMode
 from unreid.generator.generator_kind import GeneratorKind
 from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
+from unreid.memory.per_cluster_instances import InstanceMemory
 
 
 def _dataset_names() -> tuple[str, ...]:
@@ -98,6 +99,10 @@ class LossConfig:
         ExtremeMode.QUERY, "query: hardest for the query | centroid: each cluster's farthest from its centroid")
     positive_pool: PositivePool = option(
         PositivePool.ALL, "intra positives from: all | core (DBSCAN core points) | batch (members in the batch)")
+    instance_memory: InstanceMemory = option(
+        InstanceMemory.ALL, "farthest/hardest samples from: all (one momentum feature per image) | "
+        "per_cluster (HHCL: K features per cluster, overwritten by each batch)")
+    instances_per_cluster: int = option(16, "per_cluster: K features kept per cluster", low=1)
     ramp_start: int = option(0, "first epoch with the intra/inter levels on", low=0)
     ramp_epochs: int = option(0, "epochs to ramp them to full weight", low=0)
 

@@ -44,6 +44,7 @@ from unreid.generator.enhancement_set import EnhancementSet
 from unreid.generator.generated_queries import BatchQueryLoss, GeneratedBatchMixer, GeneratedImageOptions
 from unreid.losses.level_ramp import LevelRamp
 from unreid.memory.cluster_memory import ClusterMemory
+from unreid.memory.per_cluster_instances import build_cluster_memory
 
 logger = logging.getLogger(__name__)
 
@@ -178,11 +179,14 @@ class UnsupervisedTrainer:
         return result
 
     def build_memory(self, features: Tensor, labels: PseudoLabels) -> ClusterMemory:
-        """Centroids and instances initialised from this epoch's features and labels."""
-        return ClusterMemory(
-            features=features, labels=labels.labels, num_clusters=int(labels.labels.max().item()) + 1,
-            momentum=self.memory_options.momentum, instance_momentum=self.memory_options.instance_momentum,
-            core=labels.core,
+        """Centroids and instances initialised from this epoch's features and labels (``loss.instance_memory``
+        chooses the instance half)."""
+        m = self.memory_options
+        return build_cluster_memory(
+            kind=m.instance_memory, instances_per_cluster=m.instances_per_cluster, features=features,
+            labels=labels.labels, num_clusters=int(labels.labels.max().item()) + 1, momentum=m.momentum,
+            instance_momentum=m.instance_momentum, core=labels.core,
+            cameras=torch.from_numpy(self.cameras).to(self.device),
         )
 
     def batch_stream(self, labels: Tensor, epoch: int) -> BatchStream:

@@ -50,16 +50,19 @@ class ClusterMemory(nn.Module):
             (Cluster Contrast's convention, default 0.1).
         instance_momentum: the same for instance features.
         core: ``[N]`` bool, the confident members (DBSCAN core points); default all.
+        cameras: ``[N]`` camera id of each image (``-1``: unknown, the default), for the
+            camera-aware loss options.
     """
 
     centroids: Tensor
     instances: Tensor
     instance_labels: Tensor
     core: Tensor
+    instance_cameras: Tensor
 
     def __init__(
         self, *, features: Tensor, labels: Tensor, num_clusters: int, momentum: float = 0.1, instance_momentum: float = 0.1,
-        core: Tensor | None = None,
+        core: Tensor | None = None, cameras: Tensor | None = None,
     ) -> None:
         super().__init__()
         if features.shape[0] != labels.shape[0]:
@@ -78,6 +81,10 @@ class ClusterMemory(nn.Module):
         if core.shape != labels.shape:
             raise ValueError(f"core has shape {tuple(core.shape)} but labels {tuple(labels.shape)}")
         self.register_buffer("core", core.clone())  # [N]
+        cameras = torch.full_like(labels, -1) if cameras is None else cameras.to(labels.device).long()
+        if cameras.shape != labels.shape:
+            raise ValueError(f"cameras has shape {tuple(cameras.shape)} but labels {tuple(labels.shape)}")
+        self.register_buffer("instance_cameras", cameras.clone())  # [N]
 
     @torch.no_grad()
     def update_centroids(self, features: Tensor, labels: Tensor, *, max_occurrences: int | None = None) -> None:
@@ -158,8 +165,8 @@ class ClusterMemory(nn.Module):
             queries: ``[B, D]`` L2-normalised features.
             labels: ``[B]`` their cluster ids.
             positive_mask: ``[N]`` bool, the instances that may serve as the farthest positive
-                (e.g. core points, or the current batch); a query whose cluster has none
-                falls back to its own centroid. ``None``: every member.
+                (e.g. core points, or the current batch), or ``[B, N]`` one row per query;
+                a query whose cluster has none falls back to its own centroid. ``None``: every member.
 
         Returns:
             ``farthest_own [B]`` and ``hardest [B, C]`` (column ``labels[b]`` holds the
@@ -167,13 +174,14 @@ class ClusterMemory(nn.Module):
         """
         sims = queries @ self.instances.t()  # [B, D] @ [D, N] -> [B, N]
         clustered = self.instance_labels >= 0  # [N]
-        candidates = clustered if positive_mask is None else clustered & positive_mask  # [N]
+        candidates = clustered if positive_mask is None else clustered & positive_mask  # [N] or [B, N]
         inst_labels = self.instance_labels[clustered]  # [M]
         index = inst_labels.unsqueeze(0).expand(sims.shape[0], -1)  # [B, M]
         hardest = torch.full(
             (sims.shape[0], self.num_clusters), -2.0, dtype=sims.dtype, device=sims.device
         ).scatter_reduce(1, index, sims[:, clustered], reduce="amax", include_self=False)  # [B, C]
-        own = (self.instance_labels.unsqueeze(0) == labels.unsqueeze(1)) & candidates.unsqueeze(0)  # [B, N]
+        own = (self.instance_labels.unsqueeze(0) == labels.unsqueeze(1)) & (
+            candidates if candidates.dim() == 2 else candidates.unsqueeze(0))  # [B, N]
         farthest_own = sims.masked_fill(~own, 2.0).amin(dim=1)  # [B]
         if positive_mask is not None:
             own_centroid = (queries * self.centroids[labels]).sum(dim=1)  # [B]
