@@ -47,6 +47,7 @@ from unreid.engine.epoch_hooks import (
     PlotHook,
 )
 from unreid.engine.evaluate import QueryGalleryEvaluator
+from unreid.engine.mean_teacher import MeanTeacher
 from unreid.engine.precision import resolve_amp, resolve_device
 from unreid.engine.pseudo_labeller import ClusteringLabeller
 from unreid.engine.run_log import write_json
@@ -175,7 +176,8 @@ def _run(
                                       generated=generated),
         labeller=ClusteringLabeller(config.cluster),
         loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, generated.levels) if enhancement else None),
-        train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs), hooks=hooks,
+        train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
+        teacher=MeanTeacher(model, momentum=t.teacher_momentum) if t.teacher_momentum > 0 else None, hooks=hooks,
         amp_dtype=amp, extract_batch_size=config.eval.batch_size, progress=progress, dist_ctx=ctx,
     )
     point = resume_point(run_dir) if resume else None
@@ -185,7 +187,7 @@ def _run(
     wall = time.perf_counter() - start
     if not ctx.is_main:
         return RunOutcome(run_dir=run_dir, before={}, after={}, history=history, wall_time=wall)
-    after = evaluator.with_grid(model, run_dir / "ranked_lists_after.png") if evaluator else {}
+    after = evaluator.with_grid(trainer.inference_model, run_dir / "ranked_lists_after.png") if evaluator else {}
     wall = time.perf_counter() - start
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{torch.get_num_threads()} threads"
     results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),

@@ -156,6 +156,9 @@ class TrainConfig:
     eval_every: int = option(10, "evaluate every N epochs (0: only at the end)", low=0)
     threads: int = option(0, "torch CPU threads (0 = torch's default)", low=0)
     camera_aware: bool = option(False, "P x K sampler: an identity's K images span its cameras")
+    teacher_momentum: float = option(
+        0.0, "mean teacher: EMA momentum (e.g. 0.999) of a model copy that is clustered, evaluated and saved (0 = off)",
+        low=0.0, high=1.0, high_open=True)
     save_features: bool = option(False, "each epoch's training features (float16 .npy) in OUTPUT_DIR/features")
 
 

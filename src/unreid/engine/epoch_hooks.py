@@ -47,7 +47,8 @@ class EpochHook:
 
 
 class EvaluationHook(EpochHook):
-    """Evaluate every ``every`` epochs and after the last one (``every=0``: the last one only)."""
+    """Evaluate the trainer's ``inference_model`` (the mean teacher, if on) every ``every`` epochs and after
+    the last one (``every=0``: the last one only)."""
 
     def __init__(self, evaluate: Callable[[nn.Module], dict[str, float]], *, every: int) -> None:
         self.evaluate, self.every = evaluate, every
@@ -56,7 +57,7 @@ class EvaluationHook(EpochHook):
         epoch = row["epoch"]
         if epoch == trainer.epochs - 1 or (self.every > 0 and (epoch + 1) % self.every == 0):
             t0 = time.perf_counter()
-            row.update(self.evaluate(trainer.model))
+            row.update(self.evaluate(trainer.inference_model))
             row["time_eval"] = round(time.perf_counter() - t0, 3)
 
 
@@ -80,7 +81,8 @@ class MetricsLogHook(EpochHook):
 
 class CheckpointHook(EpochHook):
     """``last.pth`` after every epoch (what ``--resume`` continues from; the one before it is kept as
-    ``previous.pth``, the fallback for a damaged ``last.pth``), ``model.pth`` at the end."""
+    ``previous.pth``, the fallback for a damaged ``last.pth``), ``model.pth`` (the trainer's
+    :attr:`~unreid.engine.unsupervised_trainer.UnsupervisedTrainer.inference_model`: the mean teacher, if on) at the end."""
 
     def __init__(self, run_dir: Path, *, model_spec: dict[str, Any]) -> None:
         self.run_dir, self.model_spec = run_dir, model_spec
@@ -90,7 +92,7 @@ class CheckpointHook(EpochHook):
                     keep_previous=self.run_dir / PREVIOUS)
 
     def after_training(self, trainer: UnsupervisedTrainer) -> None:
-        save_atomic({"model": trainer.model.state_dict(), "model_spec": self.model_spec,
+        save_atomic({"model": trainer.inference_model.state_dict(), "model_spec": self.model_spec,
                      "history": trainer.history}, self.run_dir / MODEL)
 
 

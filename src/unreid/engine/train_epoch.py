@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -43,6 +43,7 @@ def train_one_epoch(
     level_scale: float = 1.0,
     amp_dtype: torch.dtype | None = None,
     gather: Callable[[Tensor], Tensor] | None = None,
+    after_step: Sequence[Callable[[], None]] = (),
     progress: bool = True,
     desc: str = "train",
 ) -> dict[str, float]:
@@ -54,6 +55,7 @@ def train_one_epoch(
         level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
         gather: under DDP, concatenates a tensor over all ranks, so every rank applies
             every rank's memory updates and the memories stay identical.
+        after_step: called in order after every optimiser step (e.g. :meth:`MeanTeacher.update`).
     """
     device = next(model.parameters()).device
     model.train()
@@ -65,6 +67,8 @@ def train_one_epoch(
         optimizer.zero_grad(set_to_none=True)
         terms.total.backward()
         optimizer.step()
+        for callback in after_step:
+            callback()
         update_memory(memory, queries, batch, images_per_identity=batches.images_per_identity, gather=gather)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()

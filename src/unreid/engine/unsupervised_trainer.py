@@ -36,6 +36,7 @@ from unreid.engine.distributed import (
 from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
 from unreid.engine.failure_hints import weights_problem
+from unreid.engine.mean_teacher import MeanTeacher
 from unreid.engine.pseudo_labeller import PseudoLabeller, PseudoLabels
 from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.train_epoch import train_one_epoch
@@ -75,6 +76,8 @@ class UnsupervisedTrainer:
         train: epochs, batches, optimiser, seed, layout and compilation.
         memory: the momentum of the centroids and instances (the ``loss`` section).
         level_ramp: the per-epoch scale of the intra and inter levels.
+        teacher: a mean teacher of ``model``, updated after every step; when given, it makes the
+            features that are clustered and is the :attr:`inference_model` (evaluated, saved as ``model.pth``).
         hooks: run in order after each epoch and after training, on the main process.
         amp_dtype: autocast dtype (``None``: full precision).
         extract_batch_size: images per forward pass when extracting.
@@ -84,11 +87,13 @@ class UnsupervisedTrainer:
 
     def __init__(self, *, model: nn.Module, data: TrainingSet, labeller: PseudoLabeller, loss: BatchQueryLoss,
                  train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp | None = None,
-                 hooks: Sequence[EpochHook] = (), amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256,
+                 teacher: MeanTeacher | None = None, hooks: Sequence[EpochHook] = (), amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256,
                  progress: bool = True, dist_ctx: DistributedContext | None = None) -> None:
         self.model, self.data, self.labeller, self.loss = model, data, labeller, loss
         self.train, self.memory_options, self.hooks = train, memory, list(hooks)
         self.level_ramp = level_ramp or LevelRamp()
+        self.teacher = teacher
+        self.after_step = [teacher.update] if teacher is not None else []
         self.amp_dtype, self.extract_batch_size = amp_dtype, extract_batch_size
         self.ctx = dist_ctx or current_context()
         self.progress = progress and self.ctx.is_main
@@ -134,6 +139,11 @@ class UnsupervisedTrainer:
                 hook.after_training(self)
         return self.history
 
+    @property
+    def inference_model(self) -> nn.Module:
+        """The model whose features are clustered, evaluated and saved: the mean teacher if any, else the model."""
+        return self.teacher.model if self.teacher is not None else self.model
+
     # --- the steps of an epoch ---
 
     def begin_epoch(self, epoch: int) -> None:
@@ -147,7 +157,7 @@ class UnsupervisedTrainer:
         pixels = self.data.pixels
         rows = shard_indices(self.num_real, self.ctx)  # this rank's share (all rows without DDP)
         local = extract_features(
-            self.model, pixels[rows.to(pixels.device)] if self.ctx.enabled else pixels,
+            self.inference_model, pixels[rows.to(pixels.device)] if self.ctx.enabled else pixels,
             batch_size=self.extract_batch_size, amp_dtype=self.amp_dtype, channels_last=self.train.channels_last,
             progress=self.progress, desc=f"epoch {epoch} extract",
         )  # [N / world, D]
@@ -215,7 +225,7 @@ class UnsupervisedTrainer:
             model=self.train_model, optimizer=self.optimizer, loss=self.loss, memory=memory,
             batches=self.batch_stream(labels.labels, epoch), iterations=self.train.iterations,
             level_scale=self.level_ramp.scale(epoch), amp_dtype=self.amp_dtype,
-            gather=(lambda t: all_gather_cat(t, self.ctx)) if self.ctx.enabled else None,
+            gather=(lambda t: all_gather_cat(t, self.ctx)) if self.ctx.enabled else None, after_step=self.after_step,
             progress=self.progress, desc=f"epoch {epoch} train",
         )
         self._times["train"] = time.perf_counter() - t0
@@ -254,9 +264,13 @@ class UnsupervisedTrainer:
     # --- state ---
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything ``--resume`` needs to continue after the current epoch."""
-        return {"epoch": self.epoch, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "history": self.history}
+        """Everything ``--resume`` needs to continue after the current epoch (``model`` is the trained
+        student; ``teacher`` the mean teacher, when there is one)."""
+        state = {"epoch": self.epoch, "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "scheduler": self.scheduler.state_dict(), "history": self.history}
+        if self.teacher is not None:
+            state["teacher"] = self.teacher.state_dict()
+        return state
 
     def resume_from(self, point: ResumePoint) -> None:
         """Continue after the epoch saved at ``point`` (model, optimiser, scheduler, history).
@@ -268,6 +282,11 @@ class UnsupervisedTrainer:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
+        if self.teacher is not None and "teacher" in state:
+            self.teacher.load_state_dict(state["teacher"])
+        elif self.teacher is not None:
+            logger.warning("%s holds no mean teacher: the teacher starts from the resumed model", point.path)
+            self.teacher.reset_to_student()
         t = self.train
         apply_resumed_settings(optimizer=self.optimizer, scheduler=self.scheduler, lr=t.lr, weight_decay=t.weight_decay,
                                lr_step=t.lr_step, lr_gamma=t.lr_gamma)

@@ -1,0 +1,45 @@
+"""Mean teacher: the EMA of n updates against its closed form; buffers averaged or copied as documented."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from unreid.engine.mean_teacher import MeanTeacher
+
+
+def _student() -> nn.Module:
+    return nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+
+
+def test_teacher_after_n_updates_is_the_closed_form_ema() -> None:
+    torch.manual_seed(0)
+    student, m, n = _student(), 0.9, 5
+    w0 = {k: v.clone() for k, v in student.state_dict().items()}
+    teacher = MeanTeacher(student, momentum=m)
+    seen: list[dict[str, torch.Tensor]] = []
+    for _ in range(n):  # stand-in for optimiser steps: new weights, and a train-mode forward for BN statistics
+        with torch.no_grad():
+            for p in student.parameters():
+                p.add_(torch.randn_like(p))
+        student.train()(torch.randn(8, 3))
+        seen.append({k: v.clone() for k, v in student.state_dict().items()})
+        teacher.update()
+    got = teacher.model.state_dict()
+    for name in ("0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var"):
+        expected = m**n * w0[name] + (1 - m) * sum(m ** (n - 1 - k) * seen[k][name] for k in range(n))
+        assert torch.allclose(got[name], expected, atol=1e-6), name
+    assert got["1.num_batches_tracked"].item() == n  # integer buffers are copied
+    assert not any(p.requires_grad for p in teacher.model.parameters()) and not teacher.model.training
+
+
+def test_zero_momentum_copies_and_bad_momentum_is_refused() -> None:
+    student = _student()
+    teacher = MeanTeacher(student, momentum=0.0)
+    with torch.no_grad():
+        student[0].weight.mul_(3.0)
+    teacher.update()
+    assert torch.equal(teacher.model[0].weight, student[0].weight)
+    with pytest.raises(ValueError, match="teacher_momentum"):
+        MeanTeacher(student, momentum=1.0)
