@@ -163,6 +163,7 @@ def _run(
         temperature=l.temperature, use_centroid=l.centroid, use_intra=l.intra, use_inter=l.inter,
         centroid_weight=l.centroid_weight, intra_weight=l.intra_weight, inter_weight=l.inter_weight,
         intra_mode=l.intra_mode, inter_mode=l.inter_mode, positive_pool=l.positive_pool,
+        camera_entropy_weight=l.camera_entropy_weight,
     )
     generated = generated_image_options(config.generator)
     hooks: list[EpochHook] = [EvaluationHook(evaluator, every=t.eval_every)] if evaluator else []

@@ -99,6 +99,8 @@ class LossConfig:
         ExtremeMode.QUERY, "query: hardest for the query | centroid: each cluster's farthest from its centroid")
     positive_pool: PositivePool = option(
         PositivePool.ALL, "intra positives from: all | core (DBSCAN core points) | batch (members in the batch)")
+    camera_entropy_weight: bool = option(
+        False, "weight each query by exp(entropy of its cluster's cameras), mean 1 per batch (3C)")
     instance_memory: InstanceMemory = option(
         InstanceMemory.ALL, "farthest/hardest samples from: all (one momentum feature per image) | "
         "per_cluster (HHCL: K features per cluster, overwritten by each batch)")

@@ -70,7 +70,7 @@ def generated_query_loss(loss_fn: MultiLevelContrastiveLoss, levels: Sequence[st
         temperature=loss_fn.temperature, use_centroid="centroid" in active, use_intra="intra" in active,
         use_inter="inter" in active, centroid_weight=w["centroid"] or 1.0, intra_weight=w["intra"] or 1.0,
         inter_weight=w["inter"] or 1.0, intra_mode=loss_fn.intra_mode, inter_mode=loss_fn.inter_mode,
-        positive_pool=loss_fn.positive_pool,
+        positive_pool=loss_fn.positive_pool, camera_entropy_weight=loss_fn.camera_entropy_weight,
     )
 
 

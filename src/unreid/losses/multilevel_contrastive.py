@@ -27,6 +27,9 @@ available through :class:`ExtremeMode`:
 
 :class:`PositivePool` restricts the query-relative farthest positive to confident members:
 DBSCAN core points, or the members of the current batch.
+
+``camera_entropy_weight`` weights each query's terms by its cluster's camera entropy
+(see :mod:`unreid.losses.camera_entropy_weight`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from unreid.losses.camera_entropy_weight import query_weights
 from unreid.memory.cluster_memory import ClusterMemory
 
 
@@ -71,6 +75,13 @@ def _replace_column(logits: Tensor, labels: Tensor, values: Tensor) -> Tensor:
     return torch.where(own, values.unsqueeze(1), logits)  # [B, C]
 
 
+def _cross_entropy(logits: Tensor, labels: Tensor, weights: Tensor | None) -> Tensor:
+    """Mean cross-entropy, each query's term times ``weights [B]`` when given (they average to 1)."""
+    if weights is None:
+        return F.cross_entropy(logits, labels)
+    return (F.cross_entropy(logits, labels, reduction="none") * weights).mean()  # [B] -> []
+
+
 class MultiLevelContrastiveLoss(nn.Module):
     """Centroid, intra-class-farthest and inter-class-hardest contrastive losses.
 
@@ -80,6 +91,8 @@ class MultiLevelContrastiveLoss(nn.Module):
         centroid_weight / intra_weight / inter_weight: weight of each level in the total.
         intra_mode / inter_mode: see :class:`ExtremeMode`.
         positive_pool: see :class:`PositivePool` (``intra_mode="query"`` only).
+        camera_entropy_weight: weight each query by ``exp`` of its cluster's camera entropy,
+            normalised to mean 1 over the queries of the call (3C, Neurocomputing 2025).
     """
 
     def __init__(
@@ -95,6 +108,7 @@ class MultiLevelContrastiveLoss(nn.Module):
         intra_mode: ExtremeMode | str = ExtremeMode.QUERY,
         inter_mode: ExtremeMode | str = ExtremeMode.QUERY,
         positive_pool: PositivePool | str = PositivePool.ALL,
+        camera_entropy_weight: bool = False,
     ) -> None:
         super().__init__()
         if temperature <= 0:
@@ -105,6 +119,7 @@ class MultiLevelContrastiveLoss(nn.Module):
         self.intra_mode = _choice(ExtremeMode, intra_mode, "intra_mode")
         self.inter_mode = _choice(ExtremeMode, inter_mode, "inter_mode")
         self.positive_pool = _choice(PositivePool, positive_pool, "positive_pool")
+        self.camera_entropy_weight = camera_entropy_weight
         self.weights = {
             "centroid": centroid_weight if use_centroid else 0.0,
             "intra": intra_weight if use_intra else 0.0,
@@ -134,9 +149,10 @@ class MultiLevelContrastiveLoss(nn.Module):
         tau = self.temperature
         queries = queries.float()
         centroid_sims = memory.centroid_similarities(queries)  # [B, C]
+        weights = query_weights(memory.camera_entropy, labels) if self.camera_entropy_weight else None  # [B]
         terms: dict[str, Tensor] = {}
         if self.weights["centroid"]:
-            terms["centroid"] = F.cross_entropy(centroid_sims / tau, labels)
+            terms["centroid"] = _cross_entropy(centroid_sims / tau, labels, weights)
         need_query_extremes = (self.weights["intra"] and self.intra_mode is ExtremeMode.QUERY) or (
             self.weights["inter"] and self.inter_mode is ExtremeMode.QUERY
         )
@@ -153,12 +169,12 @@ class MultiLevelContrastiveLoss(nn.Module):
             else:
                 positive = boundary.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
             logits = _replace_column(centroid_sims, labels, positive)  # [B, C]
-            terms["intra"] = F.cross_entropy(logits / tau, labels)
+            terms["intra"] = _cross_entropy(logits / tau, labels, weights)
         if self.weights["inter"]:
             own_centroid = centroid_sims.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
             negatives = hardest if self.inter_mode is ExtremeMode.QUERY else boundary  # [B, C]
             logits = _replace_column(negatives, labels, own_centroid)  # [B, C]
-            terms["inter"] = F.cross_entropy(logits / tau, labels)
+            terms["inter"] = _cross_entropy(logits / tau, labels, weights)
         scale = {"centroid": 1.0, "intra": level_scale, "inter": level_scale}
         total = sum(self.weights[name] * scale[name] * value for name, value in terms.items())
         assert isinstance(total, Tensor)

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from unreid.losses.camera_entropy_weight import cluster_camera_entropy
+
 
 def cluster_centroids(features: Tensor, labels: Tensor, num_clusters: int) -> Tensor:
     """L2-normalised mean feature of each cluster; labels ``< 0`` are ignored."""
@@ -51,7 +53,7 @@ class ClusterMemory(nn.Module):
         instance_momentum: the same for instance features.
         core: ``[N]`` bool, the confident members (DBSCAN core points); default all.
         cameras: ``[N]`` camera id of each image (``-1``: unknown, the default), for the
-            camera-aware loss options.
+            camera-aware loss options; ``camera_entropy [C]`` is its members' camera entropy.
     """
 
     centroids: Tensor
@@ -59,6 +61,7 @@ class ClusterMemory(nn.Module):
     instance_labels: Tensor
     core: Tensor
     instance_cameras: Tensor
+    camera_entropy: Tensor
 
     def __init__(
         self, *, features: Tensor, labels: Tensor, num_clusters: int, momentum: float = 0.1, instance_momentum: float = 0.1,
@@ -85,6 +88,7 @@ class ClusterMemory(nn.Module):
         if cameras.shape != labels.shape:
             raise ValueError(f"cameras has shape {tuple(cameras.shape)} but labels {tuple(labels.shape)}")
         self.register_buffer("instance_cameras", cameras.clone())  # [N]
+        self.register_buffer("camera_entropy", cluster_camera_entropy(labels, cameras, num_clusters))  # [C]
 
     @torch.no_grad()
     def update_centroids(self, features: Tensor, labels: Tensor, *, max_occurrences: int | None = None) -> None:
