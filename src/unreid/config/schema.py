@@ -98,7 +98,8 @@ class LossConfig:
     inter_mode: ExtremeMode = option(
         ExtremeMode.QUERY, "query: hardest for the query | centroid: each cluster's farthest from its centroid")
     positive_pool: PositivePool = option(
-        PositivePool.ALL, "intra positives from: all | core (DBSCAN core points) | batch (members in the batch)")
+        PositivePool.ALL, "intra positives from: all | core (DBSCAN core points) | batch (members in the batch) | "
+        "other_camera (members from another camera than the query's)")
     camera_entropy_weight: bool = option(
         False, "weight each query by exp(entropy of its cluster's cameras), mean 1 per batch (3C)")
     instance_memory: InstanceMemory = option(

@@ -129,9 +129,9 @@ class BatchQueryLoss:
         real_rows = torch.from_numpy(np.flatnonzero(is_real)).to(queries.device)  # [B_real]
         gen_rows = torch.from_numpy(np.flatnonzero(~is_real)).to(queries.device)  # [B_gen]
         terms = self.loss_fn(queries[real_rows].float(), targets[real_rows], memory, level_scale=level_scale,
-                             batch_instances=owners[real_rows])
+                             batch_instances=owners[real_rows], query_instances=owners[real_rows])
         extra = self.generated_loss_fn(queries[gen_rows].float(), targets[gen_rows], memory, level_scale=level_scale,
-                                       batch_instances=owners[real_rows])
+                                       batch_instances=owners[real_rows], query_instances=owners[gen_rows])
         share = float((~is_real).mean())  # weight per query, as if the batch were one
         terms.total = (1 - share) * terms.total + share * extra.total
         terms.levels["generated"] = extra.total.detach()

@@ -26,7 +26,9 @@ available through :class:`ExtremeMode`:
   other clusters (inter).
 
 :class:`PositivePool` restricts the query-relative farthest positive to confident members:
-DBSCAN core points, or the members of the current batch.
+DBSCAN core points, the members of the current batch, or the members seen by another camera
+than the query's (the farthest same-camera member is most often the same person in another
+pose; the farthest other-camera member is the viewpoint change re-ID must bridge).
 
 ``camera_entropy_weight`` weights each query's terms by its cluster's camera entropy
 (see :mod:`unreid.losses.camera_entropy_weight`).
@@ -59,6 +61,7 @@ class PositivePool(str, Enum):
     ALL = "all"
     CORE = "core"
     BATCH = "batch"
+    OTHER_CAMERA = "other_camera"
 
 
 @dataclass
@@ -138,6 +141,7 @@ class MultiLevelContrastiveLoss(nn.Module):
         *,
         level_scale: float = 1.0,
         batch_instances: Tensor | None = None,
+        query_instances: Tensor | None = None,
     ) -> LossTerms:
         """Loss of L2-normalised ``queries [B, D]`` with pseudo-labels ``labels [B]``.
 
@@ -145,6 +149,8 @@ class MultiLevelContrastiveLoss(nn.Module):
             level_scale: multiplies the intra and inter weights (a ramp-in schedule).
             batch_instances: ``[B']`` memory rows of the current batch's real images
                 (``-1`` entries ignored), for ``positive_pool="batch"``.
+            query_instances: ``[B]`` memory row of each query (``-1``: none, e.g. a generated image),
+                for ``positive_pool="other_camera"``; default ``batch_instances``.
         """
         tau = self.temperature
         queries = queries.float()
@@ -157,7 +163,8 @@ class MultiLevelContrastiveLoss(nn.Module):
             self.weights["inter"] and self.inter_mode is ExtremeMode.QUERY
         )
         if need_query_extremes:
-            mask = self._positive_mask(memory, batch_instances)  # [N] or None
+            rows = batch_instances if query_instances is None else query_instances
+            mask = self._positive_mask(memory, batch_instances, rows)  # [N], [B, N] or None
             farthest_own, hardest = memory.instance_extremes(queries, labels, positive_mask=mask)  # [B], [B, C]
         if (self.weights["intra"] and self.intra_mode is ExtremeMode.CENTROID) or (
             self.weights["inter"] and self.inter_mode is ExtremeMode.CENTROID
@@ -180,7 +187,12 @@ class MultiLevelContrastiveLoss(nn.Module):
         assert isinstance(total, Tensor)
         return LossTerms(total=total, levels={name: value.detach() for name, value in terms.items()})
 
-    def _positive_mask(self, memory: ClusterMemory, batch_instances: Tensor | None) -> Tensor | None:
+    def _positive_mask(self, memory: ClusterMemory, batch_instances: Tensor | None,
+                       query_instances: Tensor | None) -> Tensor | None:
+        if self.positive_pool is PositivePool.OTHER_CAMERA:
+            if query_instances is None:
+                raise ValueError("positive_pool='other_camera' needs the queries' memory rows (query_instances)")
+            return other_camera_mask(memory.instance_cameras, query_instances)  # [B, N]
         if self.positive_pool is PositivePool.CORE:
             return memory.core
         if self.positive_pool is PositivePool.BATCH:
@@ -190,6 +202,13 @@ class MultiLevelContrastiveLoss(nn.Module):
             mask[batch_instances[batch_instances >= 0]] = True
             return mask
         return None
+
+
+def other_camera_mask(cameras: Tensor, query_instances: Tensor) -> Tensor:
+    """``[B, N]``: the members whose camera differs from the query's; every member for a query whose
+    camera is unknown (no memory row, or camera ``-1``)."""
+    query_cameras = torch.where(query_instances >= 0, cameras[query_instances.clamp(min=0)], -1)  # [B]
+    return (cameras.unsqueeze(0) != query_cameras.unsqueeze(1)) | (query_cameras < 0).unsqueeze(1)  # [B, N]
 
 
 def _choice(enum: type[Enum], value: object, name: str) -> Any:
