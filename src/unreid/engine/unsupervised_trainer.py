@@ -87,8 +87,9 @@ class UnsupervisedTrainer:
 
     def __init__(self, *, model: nn.Module, data: TrainingSet, labeller: PseudoLabeller, loss: BatchQueryLoss,
                  train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp | None = None,
-                 teacher: MeanTeacher | None = None, hooks: Sequence[EpochHook] = (), amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256,
-                 progress: bool = True, dist_ctx: DistributedContext | None = None) -> None:
+                 teacher: MeanTeacher | None = None, hooks: Sequence[EpochHook] = (),
+                 amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256, progress: bool = True,
+                 dist_ctx: DistributedContext | None = None) -> None:
         self.model, self.data, self.labeller, self.loss = model, data, labeller, loss
         self.train, self.memory_options, self.hooks = train, memory, list(hooks)
         self.level_ramp = level_ramp or LevelRamp()
