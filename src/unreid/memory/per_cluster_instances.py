@@ -75,21 +75,24 @@ class PerClusterInstanceMemory(ClusterMemory):
         than ``K`` members of one cluster only its last ``K`` are kept (what writing them one by
         one would leave). Negative indices (generated images, outliers) are skipped.
         """
-        keep = indices >= 0
-        idx = indices[keep]  # [b]
-        feats = F.normalize(features.detach().float()[keep], dim=1)  # [b, D]
-        labels = self.instance_labels[idx]  # [b]
-        clustered = labels >= 0
-        idx, feats, labels = idx[clustered], feats[clustered], labels[clustered]
-        k = self.instances_per_cluster
-        ranks = occurrence_rank(labels)  # [b]
-        counts = torch.zeros(self.num_clusters, dtype=torch.long, device=labels.device).index_add_(
-            0, labels, torch.ones_like(labels))  # [C]
-        last = ranks >= counts[labels] - k  # [b] the last K of each cluster: their slots are distinct
-        slot = (self.cursor[labels] + ranks) % k  # [b]
-        self.slots[labels[last], slot[last]] = feats[last]
-        self.slot_owner[labels[last], slot[last]] = idx[last]
-        self.cursor.copy_((self.cursor + counts) % k)
+        c, k = self.num_clusters, self.instances_per_cluster
+        feats = F.normalize(features.detach().float(), dim=1)  # [B, D]
+        labels = torch.where(indices >= 0, self.instance_labels[indices.clamp(min=0)], -1)  # [B]
+        labels = torch.where(labels >= 0, labels, c)  # [B] skipped rows go to a spare cluster C
+        ranks = occurrence_rank(labels)  # [B]
+        counts = torch.zeros(c + 1, dtype=torch.long, device=labels.device).index_add_(
+            0, labels, torch.ones_like(labels))  # [C + 1]
+        cursor = torch.cat([self.cursor, self.cursor.new_zeros(1)])  # [C + 1]
+        kept = (ranks >= counts[labels] - k) & (labels < c)  # [B] the last K of each cluster: their slots differ
+        # Rows not kept are written to one spare row that is then dropped: no host-device synchronisation.
+        target = torch.where(kept, labels * k + (cursor[labels] + ranks) % k, c * k)  # [B] flat slot
+        slots = torch.cat([self.slots.view(c * k, -1), self.slots.new_zeros(1, self.slots.shape[2])])  # [C*K + 1, D]
+        owners = torch.cat([self.slot_owner.view(c * k), self.slot_owner.new_zeros(1)])  # [C*K + 1]
+        slots[target] = feats
+        owners[target] = indices
+        self.slots.copy_(slots[: c * k].view_as(self.slots))
+        self.slot_owner.copy_(owners[: c * k].view_as(self.slot_owner))
+        self.cursor.copy_((self.cursor + counts[:c]) % k)
 
     def slot_similarities(self, queries: Tensor) -> Tensor:
         """``[B, C, K]`` cosine similarity of each query to each slot."""
