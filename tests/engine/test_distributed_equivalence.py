@@ -24,6 +24,7 @@ import torch.multiprocessing as mp
 
 import unreid.engine.batch_stream as batch_stream
 import unreid.engine.unsupervised_trainer as trainer
+import unreid.memory.per_cluster_instances as memory_kinds
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.batch_augment import normalize
 from unreid.data.pk_sampler import PKSampler
@@ -79,7 +80,7 @@ def _train(ctx: DistributedContext, run_dir: Path, num_identities: int) -> dict[
             super().__init__(**kwargs)
             memories.append(self)
 
-    trainer.ClusterMemory = RecordedMemory  # type: ignore[misc]
+    memory_kinds.ClusterMemory = RecordedMemory  # type: ignore[misc]  # what the trainer's build_memory constructs
     pixels, records = _images()
     model = build_embedding_model(backbone="resnet10t")
     use_ghost_batch_norm(model, samples_per_bn=P_PER_RANK * K)
