@@ -54,10 +54,10 @@ def test_ring_buffer_overwrites_in_order_without_momentum() -> None:
     assert torch.allclose(memory.slots[0], torch.stack([written[3], written[4], written[2]]))
     assert memory.cursor.tolist() == [5 % 3, 0]
     assert torch.allclose(memory.slots[1], feats[[2, 3, 2]])  # the other cluster is untouched
-    # a batch with more than K members of a cluster keeps its last K, as one-at-a-time writes would
     batch = F.normalize(torch.randn(4, 3), dim=1)
     memory.update_instances(batch, torch.tensor([2, 3, -1, 2]))  # cluster 1 gets 3 real writes; -1 is skipped
     assert torch.allclose(memory.slots[1], batch[[0, 1, 3]])
+    # a batch with more than K members of a cluster keeps its last K, as one-at-a-time writes would
     big = F.normalize(torch.randn(5, 3), dim=1)
     memory.update_instances(big, torch.tensor([0, 1, 0, 1, 0]))  # 5 writes from cursor 2: slots 2, 0, 1, 2, 0
     assert torch.allclose(memory.slots[0], big[[4, 2, 3]])

@@ -1,9 +1,9 @@
 """Mean teacher: an exponential moving average of the trained model.
 
 Tarvainen and Valpola, "Mean teachers are better role models", NeurIPS 2017; in
-unsupervised re-ID MMT (Ge et al., ICLR 2020) and HHCL's successors cluster the
-features of the averaged model, whose predictions move slowly and so carry less of one
-batch's noise into the next epoch's pseudo-labels.
+unsupervised re-ID, MMT (Ge, Chen and Li, ICLR 2020) clusters and evaluates its mean
+networks: the averaged model moves slowly, so it carries less of one batch's noise into
+the next epoch's pseudo-labels.
 
 After every optimiser step :meth:`MeanTeacher.update` sets each parameter to
 ``t <- m * t + (1 - m) * s``. Floating-point buffers (BatchNorm running means and

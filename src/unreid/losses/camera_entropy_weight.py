@@ -1,6 +1,6 @@
 """Camera-entropy cluster weights: trust clusters that span cameras.
 
-After the 3C method (Neurocomputing 2025, camera-aware cluster confidence): a cluster whose
+After the cluster weighting of 3C (Neurocomputing 2025): a cluster whose
 members come from many cameras is unlikely to be one camera's look grouped as a person, so
 its queries weigh more; a one-camera cluster, the typical false merge of unsupervised re-ID,
 weighs least. The weight of cluster ``c`` is ``exp(H_c)``, with ``H_c`` the (natural log)

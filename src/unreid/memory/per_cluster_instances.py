@@ -1,7 +1,7 @@
 """Per-cluster K-instance memory: the hard-sample memory of HHCL.
 
-Hu, Zhu, Wang and Zhang, "Hard-sample Guided Hybrid Contrast Learning for Unsupervised
-Person Re-Identification" (HHCL, bupt-ai-cz/HHCL-ReID, its ``CMhybrid_v2`` memory). Instead
+Hu, Zhu and He, "Hard-sample Guided Hybrid Contrast Learning for Unsupervised Person
+Re-Identification", arXiv:2109.12333 (HHCL; bupt-ai-cz/HHCL-ReID, its ``CMhybrid_v2`` memory). Instead
 of one momentum-averaged feature per training image, each cluster keeps ``K`` recent
 features of its members, written over by the batch's features *without* momentum; the
 intra-class positive is the least similar of the own cluster's ``K`` and each inter-class
