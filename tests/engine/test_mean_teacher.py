@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from unreid.engine.mean_teacher import MeanTeacher
+from unreid.models.ghost_batch_norm import use_ghost_batch_norm
 
 
 def _student() -> nn.Module:
@@ -43,3 +44,10 @@ def test_zero_momentum_copies_and_bad_momentum_is_refused() -> None:
     assert torch.equal(teacher.model[0].weight, student[0].weight)
     with pytest.raises(ValueError, match="teacher_momentum"):
         MeanTeacher(student, momentum=1.0)
+
+
+def test_the_teachers_ghost_batch_norm_is_bound_to_its_own_layers() -> None:
+    student = _student()
+    use_ghost_batch_norm(student, samples_per_bn=4)
+    teacher = MeanTeacher(student, momentum=0.5)
+    assert teacher.model[1].forward.bn is teacher.model[1]  # a deep copy, not the student's layer
