@@ -43,7 +43,7 @@ class ModelConfig:
     last_stride_one: bool = True
     embedding_dim: int = 0
     gem_p: float = 3.0
-    samples_per_bn: int = 64
+    samples_per_bn: int = 64  # images per BatchNorm statistics group (0 = plain BatchNorm)
 
 
 @dataclass

@@ -55,7 +55,7 @@ _RANGES: dict[str, tuple[Check, str]] = {
     "data.max_train_images": _int_at_least(0),
     "model.embedding_dim": _int_at_least(0),
     "model.gem_p": _float_in(0.0, 100.0, low_open=True),
-    "model.samples_per_bn": _int_at_least(1),
+    "model.samples_per_bn": _int_at_least(0),  # 0: plain BatchNorm
     "cluster.k1": _int_at_least(1),
     "cluster.k2": _int_at_least(1),
     "cluster.eps": _float_in(0.0, 1.0, low_open=True, high_open=True),
