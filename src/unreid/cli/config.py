@@ -37,7 +37,7 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     backbone: str = "resnet50"
-    pretrained: str = ""  # path to torchvision-style ImageNet weights ("" = none)
+    pretrained: str = ""  # path to ImageNet weights, "imagenet" = the backbone's cached weights (`unreid weights --name`), "" = none
     pretrained_download: bool = False  # timm's own download where the network allows
     stride_in_1x1: bool = False  # ResNet v1 layout (Keras-converted weights)
     last_stride_one: bool = True

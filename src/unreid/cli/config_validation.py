@@ -146,7 +146,13 @@ def config_problems(config: RunConfig) -> list[str]:
         close = difflib.get_close_matches(backbone, timm.list_models(), n=6, cutoff=0.6)
         hint = f"similar timm names: {', '.join(close)}" if close else "e.g. resnet50, resnet18, resnet10t"
         problems.append(f"model.backbone={backbone!r}: not a timm model name; {hint}")
-    if config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
+    if config.model.pretrained == "imagenet":
+        from unreid.weights.registry import FETCHERS
+
+        if config.model.backbone not in FETCHERS:
+            problems.append(f"model.pretrained=imagenet: no ImageNet weights known for model.backbone="
+                            f"{config.model.backbone!r}; known: {sorted(FETCHERS)}")
+    elif config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
         problems.append(f"model.pretrained={config.model.pretrained!r}: file not found; create it with "
                         "`unreid weights`, give another file, or set model.pretrained=''")
     if config.model.stride_in_1x1 and not backbone.startswith("resnet"):

@@ -39,6 +39,7 @@ from unreid.losses.level_ramp import LevelRamp
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import EmbeddingModel, build_embedding_model
 from unreid.models.ghost_batch_norm import use_ghost_batch_norm
+from unreid.weights.registry import resolve_pretrained
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def model_spec(config: RunConfig) -> dict[str, Any]:
 def build_model(config: RunConfig, device: torch.device) -> EmbeddingModel:
     m = config.model
     model = build_embedding_model(
-        backbone=m.backbone, pretrained_path=Path(m.pretrained).expanduser() if m.pretrained else None,
+        backbone=m.backbone, pretrained_path=resolve_pretrained(m.pretrained, backbone=m.backbone),
         pretrained_download=m.pretrained_download, last_stride_one=m.last_stride_one,
         stride_in_1x1=m.stride_in_1x1, embedding_dim=m.embedding_dim, gem_p=m.gem_p,
     )
