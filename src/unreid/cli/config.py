@@ -58,6 +58,7 @@ class ClusterConfig:
     eps_epochs: int = 0
     auto_rho: float = 1.6e-3  # auto: eps = mean of the smallest rho fraction of pairwise distances
     camera_centering: bool = False  # subtract each camera's mean feature before clustering
+    oracle: bool = False  # diagnostics only: ground-truth identities instead of clustering (supervised upper bound)
 
 
 @dataclass

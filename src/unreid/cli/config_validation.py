@@ -200,6 +200,11 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"data.root={config.data.root!r}: {n} training image(s), too few for cluster.min_samples="
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
+    unknown = sum(1 for r in split.train if r.person_id < 0)
+    if config.cluster.oracle and unknown:
+        problems.append(f"cluster.oracle=true needs ground-truth identities, but {unknown} of {n} training images "
+                        f"under data.root={config.data.root!r} have none; set cluster.oracle=false, or name the "
+                        "files so that data.folder_pattern's pid group finds the identity")
     unusable = _missing_or_empty(split)
     if unusable and config.data.bad_files == "error":
         shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")

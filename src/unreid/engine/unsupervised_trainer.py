@@ -23,6 +23,7 @@ from unreid.clustering import (
 )
 from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
+from unreid.clustering.oracle_labels import oracle_labels
 from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
 from unreid.engine.checkpoint import LAST, load_checkpoint, save_atomic
@@ -65,6 +66,7 @@ class ClusteringOptions:
     eps_epochs: int = 0
     auto_rho: float = 1.6e-3
     camera_centering: bool = False  # cluster features centred per camera (see clustering.camera_centering)
+    oracle: bool = False  # diagnostics only: ground-truth identities instead of clustering (clustering.oracle_labels)
 
     def eps_for(self, epoch: int) -> float:
         if self.eps_policy is EpsPolicy.SCHEDULE:
@@ -119,7 +121,7 @@ def _pseudo_label_step(
     if options.camera_centering:
         cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
         features = center_per_camera(features, cameras)  # [N, D]
-    result = cluster_features(
+    result = oracle_labels(records, device=features.device) if options.oracle else cluster_features(
         features, k1=options.k1, k2=options.k2, eps=options.eps_for(epoch), min_samples=options.min_samples,
         method=options.method, auto_eps_rho=options.auto_rho if options.eps_policy is EpsPolicy.AUTO else 0.0,
     )
