@@ -31,6 +31,7 @@ from unreid.engine.distributed import (
     DistributedContext, all_gather_cat, broadcast_from_main, current_context, shard_indices, unshard,
 )
 from unreid.engine.background_plotter import BackgroundPlotter
+from unreid.engine.eta import EpochClock
 from unreid.engine.extract import extract_features
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import append_metrics, truncate_metrics
@@ -214,6 +215,7 @@ def train_unsupervised(
     real_cameras = np.array([r.camera_id for r in train_records])  # [N]: the sampler draws real images only
     plotter = BackgroundPlotter(run_dir) if ctx.is_main else None
     aug_gen = torch.Generator(device=pixels.device)
+    clock = EpochClock(first_epoch=start_epoch, total_epochs=optim.epochs)
     for epoch in range(start_epoch, optim.epochs):
         aug_gen.manual_seed(runtime.seed * 100_003 + epoch * 101 + ctx.rank)
         times: dict[str, float] = {}
@@ -300,7 +302,7 @@ def train_unsupervised(
             row["time_eval"] = round(time.perf_counter() - t0, 3)
         history.rows.append(row)
         append_metrics(run_dir, row)
-        logger.info(_epoch_line(row))
+        logger.info("%s | %s", _epoch_line(row), clock.line(finished_epoch=epoch))
         save_atomic(
             {"epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "history": history.rows, "model_spec": model_spec or {}},

@@ -107,5 +107,5 @@ def use_ghost_batch_norm(model: nn.Module, *, samples_per_bn: int) -> int:
         raise ValueError(f"ghost BatchNorm does not know what {unknown} add to BatchNorm in forward; "
                          "set model.samples_per_bn=0 (plain BatchNorm) for this backbone")
     for module in layers:
-        module.forward = _GhostForward(module, samples_per_bn)  # type: ignore[method-assign]
+        module.forward = _GhostForward(module, samples_per_bn)  # type: ignore[method-assign,assignment]
     return len(layers)

