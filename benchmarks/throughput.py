@@ -17,6 +17,8 @@ Every unreid figure is then a ratio to the same-network ceiling:
 
 Usage (GPU):  python benchmarks/throughput.py --out bench.json
 Usage (CPU, small):  python benchmarks/throughput.py --device cpu --batch 32 --height 128 --width 64 --steps 3 --no-compile
+Usage (the CPU recipe): python benchmarks/throughput.py --device cpu --backbone mobilenetv2_100 --last-stride 2 \
+    --batch 64 --samples-per-bn 64 --infer-batch 256 --height 128 --width 64 --steps 5 --warmup 2 --no-compile
 """
 
 from __future__ import annotations
@@ -59,13 +61,16 @@ def timed(fn: Callable[[], None], *, steps: int, warmup: int, device: torch.devi
     return (time.perf_counter() - start) / steps
 
 
+NETWORK: dict[str, Any] = {"backbone": "resnet50", "samples_per_bn": 64, "last_stride_one": True}  # set by main()
+
+
 def _network(kind: str, device: torch.device) -> torch.nn.Module:
-    """``bare``: timm's ResNet-50; ``same_net``: unreid's embedding network with sub-batch BatchNorm."""
+    """``bare``: the timm backbone alone; ``same_net``: unreid's embedding network with sub-batch BatchNorm."""
     if kind == "bare":
-        net = timm.create_model("resnet50", num_classes=0)
+        net = timm.create_model(NETWORK["backbone"], num_classes=0)
     else:
-        net = build_embedding_model(backbone="resnet50")
-        use_ghost_batch_norm(net, samples_per_bn=64)
+        net = build_embedding_model(backbone=NETWORK["backbone"], last_stride_one=NETWORK["last_stride_one"])
+        use_ghost_batch_norm(net, samples_per_bn=NETWORK["samples_per_bn"])
     return net.to(device).to(memory_format=torch.channels_last)
 
 
@@ -108,7 +113,8 @@ def train_setup(args: argparse.Namespace, device: torch.device, amp: torch.dtype
     run = torch.compile(model) if compiled else model
     pixels = torch.randint(0, 256, (n, 3, args.height, args.width), dtype=torch.uint8, device=device)
     labels = torch.arange(n, device=device) % clusters
-    memory = ClusterMemory(features=F.normalize(torch.randn(n, 2048, device=device), dim=1), labels=labels,
+    width = model.embedding_dim  # type: ignore[attr-defined]
+    memory = ClusterMemory(features=F.normalize(torch.randn(n, width, device=device), dim=1), labels=labels,
                            num_clusters=clusters)
     opt = torch.optim.Adam(model.parameters(), lr=3.5e-4, **({"fused": True} if device.type == "cuda" else {}))
     p = max(args.batch // 16, 1)
@@ -153,7 +159,14 @@ def main() -> None:
     parser.add_argument("--bank", type=int, default=4096, help="images in the synthetic uint8 bank / memory")
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--out", default="benchmark_throughput.json")
+    parser.add_argument("--backbone", default="resnet50", help="timm name, e.g. tf_efficientnet_lite0, mobilenetv2_100")
+    parser.add_argument("--samples-per-bn", type=int, default=64, help="ghost BatchNorm group (0 = plain)")
+    parser.add_argument("--last-stride", type=int, choices=[1, 2], default=1)
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     args = parser.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    NETWORK.update(backbone=args.backbone, samples_per_bn=args.samples_per_bn, last_stride_one=args.last_stride == 1)
     device = torch.device(args.device)
     amp = torch.bfloat16 if device.type == "cuda" else None
     torch.backends.cudnn.benchmark = True
@@ -173,7 +186,7 @@ def main() -> None:
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
-        "torch": torch.__version__, "batch": args.batch, "size": [args.height, args.width],
+        "torch": torch.__version__, "backbone": args.backbone, "threads": torch.get_num_threads(), "batch": args.batch, "size": [args.height, args.width],
         "amp": str(amp), "images_per_s": {k: round(v, 1) for k, v in rows.items()},
         "ratio_train": round(max(v for k, v in rows.items() if k.startswith("unreid_train")) / best_train, 3),
         "ratio_extract": round(rows["unreid_extract"] / best_infer, 3),
