@@ -79,3 +79,13 @@ def test_zero_turns_it_off_and_unknown_subclasses_are_refused() -> None:
 
     with pytest.raises(ValueError, match="ScaledBatchNorm.*samples_per_bn=0"):
         use_ghost_batch_norm(nn.Sequential(ScaledBatchNorm(4)), samples_per_bn=2)
+
+
+@pytest.mark.parametrize("name", ["tf_efficientnet_lite0", "mobilenetv2_100"])
+def test_last_stride_one_doubles_the_final_map_of_efficientnet_family(name: str) -> None:
+    from unreid.models.backbone import build_backbone, feature_map_size
+
+    strided, _ = build_backbone(name=name, last_stride_one=False)
+    unstrided, _ = build_backbone(name=name, last_stride_one=True)
+    assert feature_map_size(strided, height=128, width=64) == (4, 2)
+    assert feature_map_size(unstrided, height=128, width=64) == (8, 4)

@@ -25,10 +25,28 @@ def _resnet_like(model: nn.Module) -> bool:
     return all(hasattr(model, name) for name in ("conv1", "layer1", "layer4"))
 
 
+def _last_strided_conv(model: nn.Module) -> nn.Conv2d | None:
+    """The last stride-2 convolution of timm's EfficientNet-family ``blocks`` (EfficientNet, MobileNet), if any."""
+    blocks = getattr(model, "blocks", None)
+    if not isinstance(blocks, nn.Sequential):
+        return None
+    strided = [m for m in blocks.modules() if isinstance(m, nn.Conv2d) and m.stride == (2, 2)]
+    return strided[-1] if strided else None
+
+
 def set_last_stride_one(model: nn.Module) -> None:
-    """Remove the stride of the last stage of a ResNet-like model (2x larger final feature map)."""
+    """Remove the stride of the last stage (2x larger final feature map).
+
+    ResNet-like models: layer4's first block. timm's EfficientNet family (EfficientNet-Lite,
+    MobileNetV2/V3): the depthwise conv of the last stride-2 block (its "same" padding follows the stride).
+    """
     if not _resnet_like(model):
-        logger.warning("last_stride=1 is only implemented for ResNet-like backbones; left unchanged")
+        conv = _last_strided_conv(model)
+        if conv is None:
+            logger.warning("last_stride=1 is implemented for ResNet-like and EfficientNet-family backbones only; "
+                           "left unchanged")
+            return
+        conv.stride = (1, 1)
         return
     block = model.layer4[0]  # type: ignore[index]
     for conv_name in ("conv1", "conv2"):
