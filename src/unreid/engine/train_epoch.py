@@ -98,7 +98,7 @@ def train_one_epoch(
         # On accelerators a static bound (K per rank) keeps the update free of host-device syncs.
         bound = sampler.k * world if device.type != "cpu" else None
         memory.update_centroids(feats, targets, max_occurrences=bound)
-        memory.update_instances(feats, owners)
+        memory.update_instances(feats, owners, max_occurrences=bound)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()
     return {name: float(value) / max(iterations, 1) for name, value in sums.items()}
