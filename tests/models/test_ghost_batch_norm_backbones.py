@@ -41,17 +41,27 @@ def test_eval_outputs_unchanged(name: str) -> None:
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_one_group_equals_plain_batch_norm_in_training(name: str) -> None:
-    plain, ghost, _ = _pair(name, samples_per_bn=BATCH)  # one group covers the batch: the grouped path
+    plain, ghost, _ = _pair(name, samples_per_bn=BATCH)  # one group covers the batch
     x = torch.randn(BATCH, 3, 64, 32)
     plain.train(), ghost.train()
     expected = plain.forward_features(x)  # [B, C, h, w]
     out = ghost.forward_features(x)  # [B, C, h, w]
-    assert torch.allclose(out, expected, rtol=1e-3, atol=1e-4 * float(expected.detach().abs().max()))
+    assert torch.equal(out, expected)
     for (key, a), (_, b) in zip(plain.state_dict().items(), ghost.state_dict().items()):
-        if key.endswith(("running_mean", "running_var")):
-            assert torch.allclose(a, b, rtol=1e-3, atol=1e-5), key
-        elif key.endswith("num_batches_tracked"):
-            assert torch.equal(a, b), key
+        assert torch.equal(a, b), key  # running statistics and counters too
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_two_groups_equal_plain_batch_norm_on_each_half(name: str) -> None:
+    """The grouped path over a whole backbone: BatchNorm is the only layer that mixes samples."""
+    plain, ghost, _ = _pair(name, samples_per_bn=BATCH // 2)
+    x = torch.randn(BATCH, 3, 64, 32)
+    plain.train(), ghost.train()
+    halves = [copy.deepcopy(plain).forward_features(half) for half in x.split(BATCH // 2)]
+    expected = torch.cat(halves).detach()  # [B, C, h, w]
+    out = ghost.forward_features(x).detach()  # [B, C, h, w]
+    # statistics over 2 images of 2x1 maps in the last stages: rounding differences grow to ~1e-3
+    assert torch.allclose(out, expected, rtol=1e-2, atol=5e-3 * float(expected.abs().max()))
 
 
 def test_activation_kept_with_several_groups() -> None:
