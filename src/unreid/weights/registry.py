@@ -46,7 +46,10 @@ def imagenet_weights(*, backbone: str, cache_dir: Path | None = None) -> Path:
     if backbone not in FETCHERS:
         raise ValueError(f"no ImageNet weights known for backbone {backbone!r}; `unreid weights --name` knows "
                          f"{sorted(FETCHERS)}; or set model.pretrained to a state-dict file")
-    return FETCHERS[backbone](cache_dir)
+    try:
+        return FETCHERS[backbone](cache_dir)
+    except RuntimeError as error:  # no network / registry problems: a clear message, no traceback
+        raise ValueError(f"model.pretrained=imagenet for {backbone}: {error}") from error
 
 
 def resolve_pretrained(value: str, *, backbone: str, cache_dir: Path | None = None) -> Path | None:
