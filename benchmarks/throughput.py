@@ -17,6 +17,8 @@ Every unreid figure is then a ratio to the same-network ceiling:
 
 Usage (GPU):  python benchmarks/throughput.py --out bench.json
 Usage (CPU, small):  python benchmarks/throughput.py --device cpu --batch 32 --height 128 --width 64 --steps 3 --no-compile
+Usage (the CPU recipe): python benchmarks/throughput.py --device cpu --backbone mobilenetv2_100 --last-stride 2 \
+    --batch 64 --samples-per-bn 64 --infer-batch 256 --height 128 --width 64 --steps 5 --warmup 2 --no-compile
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ import torch.nn.functional as F
 
 from unreid.data.pk_sampler import PKSampler
 from unreid.engine.extract import autocast_context, extract_features
+from unreid.engine.batch_stream import BatchStream
 from unreid.engine.train_epoch import train_one_epoch
+from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 from unreid.models.embedding_model import build_embedding_model
@@ -59,13 +63,16 @@ def timed(fn: Callable[[], None], *, steps: int, warmup: int, device: torch.devi
     return (time.perf_counter() - start) / steps
 
 
+NETWORK: dict[str, Any] = {"backbone": "resnet50", "samples_per_bn": 64, "last_stride_one": True}  # set by main()
+
+
 def _network(kind: str, device: torch.device) -> torch.nn.Module:
-    """``bare``: timm's ResNet-50; ``same_net``: unreid's embedding network with sub-batch BatchNorm."""
+    """``bare``: the timm backbone alone; ``same_net``: unreid's embedding network with sub-batch BatchNorm."""
     if kind == "bare":
-        net = timm.create_model("resnet50", num_classes=0)
+        net = timm.create_model(NETWORK["backbone"], num_classes=0)
     else:
-        net = build_embedding_model(backbone="resnet50")
-        use_ghost_batch_norm(net, samples_per_bn=64)
+        net = build_embedding_model(backbone=NETWORK["backbone"], last_stride_one=NETWORK["last_stride_one"])
+        use_ghost_batch_norm(net, samples_per_bn=NETWORK["samples_per_bn"])
     return net.to(device).to(memory_format=torch.channels_last)
 
 
@@ -108,14 +115,16 @@ def train_setup(args: argparse.Namespace, device: torch.device, amp: torch.dtype
     run = torch.compile(model) if compiled else model
     pixels = torch.randint(0, 256, (n, 3, args.height, args.width), dtype=torch.uint8, device=device)
     labels = torch.arange(n, device=device) % clusters
-    memory = ClusterMemory(features=F.normalize(torch.randn(n, 2048, device=device), dim=1), labels=labels,
+    width = model.embedding_dim  # type: ignore[attr-defined]
+    memory = ClusterMemory(features=F.normalize(torch.randn(n, width, device=device), dim=1), labels=labels,
                            num_clusters=clusters)
     opt = torch.optim.Adam(model.parameters(), lr=3.5e-4, **({"fused": True} if device.type == "cuda" else {}))
     p = max(args.batch // 16, 1)
     sampler = PKSampler(labels.cpu().numpy(), num_identities=p, num_instances=args.batch // p)
-    kwargs = dict(model=run, optimizer=opt, loss_fn=MultiLevelContrastiveLoss(), memory=memory, pixels=pixels,
-                  labels=labels, instance_index=torch.arange(n, device=device), sampler=sampler,
-                  amp_dtype=amp, channels_last=True, generator=torch.Generator(device=device), progress=False)
+    batches = BatchStream(pixels=pixels, labels=labels, instance_index=torch.arange(n, device=device), num_real=n,
+                          sampler=sampler, device=device, generator=torch.Generator(device=device), channels_last=True)
+    kwargs = dict(model=run, optimizer=opt, loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=memory,
+                  batches=batches, amp_dtype=amp, progress=False)
     return kwargs, sampler
 
 
@@ -153,7 +162,14 @@ def main() -> None:
     parser.add_argument("--bank", type=int, default=4096, help="images in the synthetic uint8 bank / memory")
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--out", default="benchmark_throughput.json")
+    parser.add_argument("--backbone", default="resnet50", help="timm name, e.g. tf_efficientnet_lite0, mobilenetv2_100")
+    parser.add_argument("--samples-per-bn", type=int, default=64, help="ghost BatchNorm group (0 = plain)")
+    parser.add_argument("--last-stride", type=int, choices=[1, 2], default=1)
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     args = parser.parse_args()
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    NETWORK.update(backbone=args.backbone, samples_per_bn=args.samples_per_bn, last_stride_one=args.last_stride == 1)
     device = torch.device(args.device)
     amp = torch.bfloat16 if device.type == "cuda" else None
     torch.backends.cudnn.benchmark = True
@@ -173,7 +189,7 @@ def main() -> None:
     report = {
         "date": time.strftime("%Y-%m-%d"),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
-        "torch": torch.__version__, "batch": args.batch, "size": [args.height, args.width],
+        "torch": torch.__version__, "backbone": args.backbone, "threads": torch.get_num_threads(), "batch": args.batch, "size": [args.height, args.width],
         "amp": str(amp), "images_per_s": {k: round(v, 1) for k, v in rows.items()},
         "ratio_train": round(max(v for k, v in rows.items() if k.startswith("unreid_train")) / best_train, 3),
         "ratio_extract": round(rows["unreid_extract"] / best_infer, 3),

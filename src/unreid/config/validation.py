@@ -87,7 +87,13 @@ def config_problems(config: RunConfig) -> list[str]:
         close = difflib.get_close_matches(backbone, timm.list_models(), n=6, cutoff=0.6)
         hint = f"similar timm names: {', '.join(close)}" if close else "e.g. resnet50, resnet18, resnet10t"
         problems.append(f"model.backbone={backbone!r}: not a timm model name; {hint}")
-    if config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
+    if config.model.pretrained == "imagenet":
+        from unreid.weights.registry import FETCHERS
+
+        if config.model.backbone not in FETCHERS:
+            problems.append(f"model.pretrained=imagenet: no ImageNet weights known for model.backbone="
+                            f"{config.model.backbone!r}; known: {sorted(FETCHERS)}")
+    elif config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
         problems.append(f"model.pretrained={config.model.pretrained!r}: file not found; create it with "
                         "`unreid weights`, give another file, or set model.pretrained=''")
     if config.model.stride_in_1x1 and not backbone.startswith("resnet"):
@@ -144,6 +150,11 @@ def validate_split(config: RunConfig, split: ReIDSplit) -> None:
             f"{config.cluster.min_samples} (need at least {2 * config.cluster.min_samples})"
         )
     problems += split_problems(config, split)
+    unknown = sum(1 for r in split.train if r.person_id < 0)
+    if config.cluster.oracle and unknown:
+        problems.append(f"cluster.oracle=true needs ground-truth identities, but {unknown} of {n} training images "
+                        f"under data.root={config.data.root!r} have none; set cluster.oracle=false, or name the "
+                        "files so that data.folder_pattern's pid group finds the identity")
     unusable = _missing_or_empty(split)
     if unusable and config.data.bad_files is BadFilePolicy.ERROR:
         shown = ", ".join(str(p) for p in unusable[:20]) + (f" and {len(unusable) - 20} more" if len(unusable) > 20 else "")

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from unreid.data.records import Record
 from unreid.engine.background_plotter import BackgroundPlotter
 from unreid.engine.checkpoint import LAST, PREVIOUS, save_atomic
+from unreid.engine.eta import EpochClock
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import METRICS_FILE, append_metrics, truncate_metrics
 
@@ -62,13 +63,16 @@ class EvaluationHook(EpochHook):
 
 
 class MetricsLogHook(EpochHook):
-    """One JSON line per epoch in ``run_dir/metrics.jsonl`` and one readable log line."""
+    """One JSON line per epoch in ``run_dir/metrics.jsonl`` and one readable log line, ending with the
+    elapsed time and an ETA for the rest of the run."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
+        self.clock = EpochClock(first_epoch=0, total_epochs=0)
 
     def before_training(self, trainer: UnsupervisedTrainer) -> None:
         """Keep the rows of the epochs a resumed run already finished; a fresh run starts an empty log."""
+        self.clock = EpochClock(first_epoch=trainer.start_epoch, total_epochs=trainer.epochs)
         if trainer.start_epoch > 0:
             truncate_metrics(self.run_dir, last_epoch=trainer.start_epoch - 1)
         elif (self.run_dir / METRICS_FILE).exists():
@@ -76,7 +80,7 @@ class MetricsLogHook(EpochHook):
 
     def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
         append_metrics(self.run_dir, row)
-        logger.info(epoch_line(row))
+        logger.info("%s | %s", epoch_line(row), self.clock.line(finished_epoch=row["epoch"]))
 
 
 class CheckpointHook(EpochHook):

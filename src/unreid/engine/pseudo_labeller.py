@@ -1,6 +1,6 @@
 """Step 2 of every epoch: pseudo-labels for the training features.
 
-A labeller is any callable ``(features, records, epoch) -> PseudoLabels``; the trainer
+A labeller is any callable ``(features, records, epoch) -> EpochLabels``; the trainer
 does not care how the labels are made, so another clusterer (or ground truth, for a
 diagnostic upper bound) plugs in without touching the epoch loop.
 """
@@ -17,6 +17,7 @@ from torch import Tensor
 from unreid.clustering import cluster_features, cluster_size_stats, false_merge_camera_share, label_quality
 from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.eps_policy import EpsPolicy
+from unreid.clustering.oracle_labels import oracle_labels
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
 from unreid.engine.failure_hints import no_clusters_hint
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class PseudoLabels:
+class EpochLabels:
     """``labels [N]`` (``-1``: outlier, sits the epoch out), ``core [N]`` points, the step's timings
     and diagnostics (cluster sizes; label quality where the identities are known)."""
 
@@ -37,7 +38,7 @@ class PseudoLabels:
 
 
 class PseudoLabeller(Protocol):
-    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> PseudoLabels:
+    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         """Labels of ``features [N, D]`` at ``epoch``."""
 
     def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
@@ -61,7 +62,7 @@ class ClusteringLabeller:
     def __init__(self, cluster: ClusterConfig) -> None:
         self.cluster = cluster
 
-    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> PseudoLabels:
+    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         c = self.cluster
         if c.camera_centering:
             cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
@@ -73,7 +74,7 @@ class ClusteringLabeller:
         assert result.core is not None
         labels = result.labels.cpu()  # [N]
         diagnostics = {"eps": round(result.eps, 4), **quality_diagnostics(labels, records)}
-        return PseudoLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
+        return EpochLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
                             diagnostics=diagnostics)
 
     def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
@@ -81,3 +82,19 @@ class ClusteringLabeller:
         return no_clusters_hint(features=features, records=records, eps=self.cluster.eps_for(epoch),
                                 min_samples=self.cluster.min_samples, num_outliers=num_outliers, lr=lr,
                                 trained=epoch > 0)
+
+
+class OracleLabeller:
+    """Ground-truth identities as labels (``cluster.oracle``, diagnostics only): the supervised upper
+    bound of the same backbone, loss and budget; see :mod:`unreid.clustering.oracle_labels`."""
+
+    def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
+        result = oracle_labels(records, device=features.device)
+        assert result.core is not None
+        diagnostics = {"eps": 0.0, **quality_diagnostics(result.labels.cpu(), records)}
+        return EpochLabels(labels=result.labels, core=result.core, eps=0.0, timings=dict(result.timings),
+                           diagnostics=diagnostics)
+
+    def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
+                     lr: float) -> str:
+        return "the training set holds fewer than two identities; cluster.oracle needs at least two"

@@ -29,7 +29,7 @@ def update_memory(memory: ClusterMemory, queries: Tensor, batch: Batch, *, image
     # On accelerators a static bound (K per rank) keeps the update free of host-device syncs.
     bound = images_per_identity * world if device.type != "cpu" else None
     memory.update_centroids(feats, targets, max_occurrences=bound)
-    memory.update_instances(feats, owners)
+    memory.update_instances(feats, owners, max_occurrences=bound)
 
 
 def train_one_epoch(

@@ -37,7 +37,7 @@ from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
 from unreid.engine.failure_hints import weights_problem
 from unreid.engine.mean_teacher import MeanTeacher
-from unreid.engine.pseudo_labeller import PseudoLabeller, PseudoLabels
+from unreid.engine.pseudo_labeller import EpochLabels, PseudoLabeller
 from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
@@ -169,7 +169,7 @@ class UnsupervisedTrainer:
                 hook.after_extract(self, features)
         return features
 
-    def pseudo_labels(self, features: Tensor, epoch: int) -> PseudoLabels:
+    def pseudo_labels(self, features: Tensor, epoch: int) -> EpochLabels:
         """The labeller's labels on the main process, broadcast to every rank; refuses fewer than 2 clusters."""
         n = self.num_real
         if self.ctx.is_main:
@@ -177,7 +177,7 @@ class UnsupervisedTrainer:
             self._times.update(result.timings)
             result.labels, result.core = result.labels.to(self.device), result.core.to(self.device)  # [N], [N]
         else:
-            result = PseudoLabels(labels=torch.empty(n, dtype=torch.long, device=self.device),
+            result = EpochLabels(labels=torch.empty(n, dtype=torch.long, device=self.device),
                                   core=torch.empty(n, dtype=torch.bool, device=self.device), eps=0.0)
         result.labels = broadcast_from_main(result.labels, self.ctx)
         result.core = broadcast_from_main(result.core, self.ctx)
@@ -189,7 +189,7 @@ class UnsupervisedTrainer:
                                   epoch=epoch)
         return result
 
-    def build_memory(self, features: Tensor, labels: PseudoLabels) -> ClusterMemory:
+    def build_memory(self, features: Tensor, labels: EpochLabels) -> ClusterMemory:
         """Centroids and instances initialised from this epoch's features and labels (``loss.instance_memory``
         chooses the instance half)."""
         m = self.memory_options
@@ -220,7 +220,7 @@ class UnsupervisedTrainer:
                            sampler=sampler, device=self.device, mix_generated=mixer, generator=self.augment_generator,
                            channels_last=self.train.channels_last)
 
-    def train_epoch(self, memory: ClusterMemory, labels: PseudoLabels, epoch: int) -> dict[str, float]:
+    def train_epoch(self, memory: ClusterMemory, labels: EpochLabels, epoch: int) -> dict[str, float]:
         t0 = time.perf_counter()
         losses = train_one_epoch(
             model=self.train_model, optimizer=self.optimizer, loss=self.loss, memory=memory,
@@ -244,7 +244,7 @@ class UnsupervisedTrainer:
         if blown:
             raise TrainingFailure(blown, epoch=epoch)
 
-    def epoch_row(self, epoch: int, labels: PseudoLabels, losses: dict[str, float]) -> dict[str, Any]:
+    def epoch_row(self, epoch: int, labels: EpochLabels, losses: dict[str, float]) -> dict[str, Any]:
         return {
             "epoch": epoch, "clusters": int(labels.labels.max().item()) + 1,
             "outliers": int((labels.labels < 0).sum().item()), "lr": self.optimizer.param_groups[0]["lr"],

@@ -122,16 +122,31 @@ class ClusterMemory(nn.Module):
             self.centroids.copy_(torch.where(hits.unsqueeze(1) > 0, mixed, self.centroids))
 
     @torch.no_grad()
-    def update_instances(self, features: Tensor, indices: Tensor) -> None:
+    def update_instances(self, features: Tensor, indices: Tensor, *, max_occurrences: int | None = None) -> None:
         """Momentum update of the instance features at ``indices``; negative indices are skipped.
 
         Generated images carry index ``-1``: they update centroids but own no instance slot.
+        An image drawn twice into one batch (a cluster smaller than ``K``) is updated twice, in
+        batch order, one occurrence rank at a time: a single indexed write with repeated indices
+        lets threads race for the last word (same-seed runs then differ with several CPU threads).
+
+        Args:
+            max_occurrences: given (accelerators, no host-device synchronisation), one write for all
+                occurrences, as before: repeated indices keep an arbitrary one of their updates.
         """
         keep = indices >= 0
-        idx = indices[keep]
-        m = self.instance_momentum
-        mixed = m * self.instances[idx] + (1.0 - m) * features.detach().float()[keep]
-        self.instances[idx] = F.normalize(mixed, dim=1)  # [b, D]
+        idx = indices[keep]  # [b]
+        feats = features.detach().float()[keep]  # [b, D]
+        if max_occurrences is not None:
+            mixed = self.instance_momentum * self.instances[idx] + (1.0 - self.instance_momentum) * feats
+            self.instances[idx] = F.normalize(mixed, dim=1)  # [b, D]
+            return
+        ranks = occurrence_rank(idx)  # [b]: 0 for the first occurrence of an index, 1 for the second, ...
+        for rank in range(int(ranks.max().item()) + 1 if idx.numel() else 0):
+            sel = ranks == rank  # [b], indices unique within one rank
+            rows = idx[sel]  # [b_r]
+            mixed = self.instance_momentum * self.instances[rows] + (1.0 - self.instance_momentum) * feats[sel]
+            self.instances[rows] = F.normalize(mixed, dim=1)  # [b_r, D]
 
     def centroid_similarities(self, queries: Tensor) -> Tensor:
         """Cosine similarity of each query to each centroid."""

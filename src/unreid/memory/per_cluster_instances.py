@@ -68,8 +68,11 @@ class PerClusterInstanceMemory(ClusterMemory):
         self.register_buffer("cursor", torch.zeros(num_clusters, dtype=torch.long, device=owner.device))  # [C]
 
     @torch.no_grad()
-    def update_instances(self, features: Tensor, indices: Tensor) -> None:
+    def update_instances(self, features: Tensor, indices: Tensor, *, max_occurrences: int | None = None) -> None:
         """Write ``features [B, D]`` of training images ``indices [B]`` into their clusters' ring buffers.
+
+        ``max_occurrences`` is accepted for the interface of :meth:`ClusterMemory.update_instances`;
+        this write never synchronises with the host, so it needs no bound.
 
         Images are written in batch order from each cluster's cursor; when a batch holds more
         than ``K`` members of one cluster only its last ``K`` are kept (what writing them one by

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
+from typing import Any, cast
 
 import timm
 import torch
@@ -25,10 +27,28 @@ def _resnet_like(model: nn.Module) -> bool:
     return all(hasattr(model, name) for name in ("conv1", "layer1", "layer4"))
 
 
+def _last_strided_conv(model: nn.Module) -> nn.Conv2d | None:
+    """The last stride-2 convolution of timm's EfficientNet-family ``blocks`` (EfficientNet, MobileNet), if any."""
+    blocks = getattr(model, "blocks", None)
+    if not isinstance(blocks, nn.Sequential):
+        return None
+    strided = [m for m in blocks.modules() if isinstance(m, nn.Conv2d) and m.stride == (2, 2)]
+    return strided[-1] if strided else None
+
+
 def set_last_stride_one(model: nn.Module) -> None:
-    """Remove the stride of the last stage of a ResNet-like model (2x larger final feature map)."""
+    """Remove the stride of the last stage (2x larger final feature map).
+
+    ResNet-like models: layer4's first block. timm's EfficientNet family (EfficientNet-Lite,
+    MobileNetV2/V3): the depthwise conv of the last stride-2 block (its "same" padding follows the stride).
+    """
     if not _resnet_like(model):
-        logger.warning("last_stride=1 is only implemented for ResNet-like backbones; left unchanged")
+        conv = _last_strided_conv(model)
+        if conv is None:
+            logger.warning("last_stride=1 is implemented for ResNet-like and EfficientNet-family backbones only; "
+                           "left unchanged")
+            return
+        conv.stride = (1, 1)
         return
     block = model.layer4[0]  # type: ignore[index]
     for conv_name in ("conv1", "conv2"):
@@ -49,8 +69,8 @@ def move_stride_to_1x1(model: nn.Module) -> None:
     """Put the stride-2 of layer2-4's first block in its 1x1 conv (ResNet "v1", as in Keras)."""
     if not _resnet_like(model):
         raise ValueError("stride_in_1x1 needs a ResNet-like backbone (conv1, layer1..layer4)")
-    for stage in (model.layer2, model.layer3, model.layer4):  # type: ignore[attr-defined]
-        block = stage[0]
+    for name in ("layer2", "layer3", "layer4"):
+        block: Any = cast(nn.Sequential, getattr(model, name))[0]
         if hasattr(block, "conv3") and block.conv2.stride != (1, 1):
             block.conv1.stride, block.conv2.stride = block.conv2.stride, (1, 1)
 
@@ -112,7 +132,7 @@ def build_backbone(
         load_imagenet_state_dict(model, path=pretrained_path)
     if last_stride_one:
         set_last_stride_one(model)
-    return model, int(model.num_features)
+    return model, cast(int, model.num_features)
 
 
 def feature_map_size(backbone: nn.Module, *, height: int, width: int) -> tuple[int, int]:
@@ -121,6 +141,7 @@ def feature_map_size(backbone: nn.Module, *, height: int, width: int) -> tuple[i
         was_training = backbone.training
         backbone.eval()
         param = next(backbone.parameters())
-        out: Tensor = backbone.forward_features(torch.zeros(1, 3, height, width, device=param.device))
+        forward_features = cast(Callable[[Tensor], Tensor], backbone.forward_features)  # timm's contract
+        out = forward_features(torch.zeros(1, 3, height, width, device=param.device))  # [1, C, h, w]
         backbone.train(was_training)
     return int(out.shape[-2]), int(out.shape[-1])

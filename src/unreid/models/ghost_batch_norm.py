@@ -7,24 +7,36 @@ images of a batch. On one GPU the same batch gives BatchNorm statistics over all
 makes every BatchNorm layer of a model normalise each group of ``samples_per_bn``
 images with that group's own statistics, reproducing the multi-GPU behaviour in
 one large forward pass.
+
+Only the normalisation is replaced: evaluation mode, and batches that do not split
+into whole groups, run the layer's own ``forward``; BatchNorm subclasses that do
+more than normalise (timm's ``BatchNormAct2d`` applies dropout and an activation
+inside ``forward``) keep that extra work after the grouped normalisation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
+_PLAIN_FORWARDS = {nn.modules.batchnorm._BatchNorm.forward, nn.BatchNorm1d.forward, nn.BatchNorm2d.forward,
+                   nn.BatchNorm3d.forward}
 
-def _ghost_batch_norm(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_per_bn: int) -> Tensor:
-    batch = x.shape[0]
-    if not bn.training or samples_per_bn <= 0 or batch <= samples_per_bn or batch % samples_per_bn:
-        return F.batch_norm(
-            x, bn.running_mean, bn.running_var, bn.weight, bn.bias,
-            bn.training or not bn.track_running_stats, bn.momentum if bn.momentum is not None else 0.1, bn.eps,
-        )
+
+def _momentum(bn: nn.modules.batchnorm._BatchNorm) -> float:
+    """The running-average factor of this step (``momentum=None``: cumulative average, as torch does)."""
+    if bn.momentum is not None:
+        return float(bn.momentum)
+    tracked = int(bn.num_batches_tracked) if bn.num_batches_tracked is not None else 1
+    return 1.0 / max(tracked, 1)
+
+
+def _grouped_normalise(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_per_bn: int) -> Tensor:
+    """Normalise each group of ``samples_per_bn`` rows of ``x`` ``[B, C, ...]`` by its own statistics."""
+    batch, channels = x.shape[0], x.shape[1]
     groups = batch // samples_per_bn
-    channels = x.shape[1]
     # Fold the groups into the channel dimension: each (group, channel) pair gets its own statistics.
     xg = x.reshape(groups, samples_per_bn, channels, -1).transpose(0, 1)  # [S, G, C, L]
     xg = xg.reshape(samples_per_bn, groups * channels, -1)  # [S, G*C, L]
@@ -33,19 +45,30 @@ def _ghost_batch_norm(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_pe
     y = (xg - mean_g[None, :, None]) * torch.rsqrt(var_g[None, :, None] + bn.eps)  # [S, G*C, L]
     y = y.reshape(samples_per_bn, groups, channels, -1).transpose(0, 1).reshape(x.shape)  # back to x's shape
     shape = (1, channels) + (1,) * (x.dim() - 2)
-    if bn.weight is not None:
-        y = y * bn.weight.view(shape) + bn.bias.view(shape)
+    if bn.weight is not None and bn.bias is not None:
+        y = y * bn.weight.view(shape) + bn.bias.view(shape)  # [B, C, ...]
     if bn.track_running_stats and bn.running_mean is not None and bn.running_var is not None:
         with torch.no_grad():
+            if bn.num_batches_tracked is not None:
+                bn.num_batches_tracked.add_(1)
             count = samples_per_bn * xg.shape[-1]
             mean_c = mean_g.view(groups, channels).mean(0)  # [C]
             var_c = (var_g * count / max(count - 1, 1)).view(groups, channels).mean(0)  # unbiased, [C]
-            momentum = bn.momentum if bn.momentum is not None else 0.1
+            momentum = _momentum(bn)
             bn.running_mean.lerp_(mean_c.to(bn.running_mean.dtype), momentum)
             bn.running_var.lerp_(var_c.to(bn.running_var.dtype), momentum)
-            if bn.num_batches_tracked is not None:
-                bn.num_batches_tracked.add_(1)
     return y
+
+
+def _after_normalisation(bn: nn.modules.batchnorm._BatchNorm) -> Callable[[Tensor], Tensor] | None:
+    """What ``bn``'s own ``forward`` does after normalising (identity for torch's classes), else ``None``."""
+    forward = type(bn).forward
+    if forward in _PLAIN_FORWARDS:
+        return lambda y: y
+    drop, act = getattr(bn, "drop", None), getattr(bn, "act", None)
+    if isinstance(drop, nn.Module) and isinstance(act, nn.Module):  # timm's BatchNormAct2d: norm -> drop -> act
+        return lambda y: act(drop(y))
+    return None
 
 
 class _GhostForward:
@@ -56,21 +79,33 @@ class _GhostForward:
         self.samples_per_bn = samples_per_bn
 
     def __call__(self, x: Tensor) -> Tensor:
-        return _ghost_batch_norm(self.bn, x, self.samples_per_bn)
+        bn = self.bn
+        batch = x.shape[0]
+        if not bn.training or batch <= self.samples_per_bn or batch % self.samples_per_bn:
+            return type(bn).forward(bn, x)  # one group or none: the layer's own (faster) forward, activation and all
+        after = _after_normalisation(bn)
+        assert after is not None  # checked by use_ghost_batch_norm
+        return after(_grouped_normalise(bn, x, self.samples_per_bn))
 
 
 def use_ghost_batch_norm(model: nn.Module, *, samples_per_bn: int) -> int:
     """Make every BatchNorm layer of ``model`` use statistics over ``samples_per_bn`` images.
 
-    Batches that are not a multiple of ``samples_per_bn`` (or not larger) fall back
-    to ordinary BatchNorm; evaluation mode is unchanged. Returns the number of
-    layers changed. ``samples_per_bn <= 0`` changes nothing.
+    Training batches that are not a multiple of ``samples_per_bn`` (or not larger) and
+    evaluation mode run each layer's own ``forward``, unchanged. Returns the number of
+    layers changed; ``samples_per_bn <= 0`` changes nothing (plain BatchNorm).
+
+    Raises:
+        ValueError: a BatchNorm subclass overrides ``forward`` in a way this module does not
+            know (it would lose whatever that ``forward`` adds); the message names the class.
     """
     if samples_per_bn <= 0:
         return 0
-    changed = 0
-    for module in model.modules():
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            module.forward = _GhostForward(module, samples_per_bn)  # type: ignore[method-assign]
-            changed += 1
-    return changed
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    unknown = sorted({type(m).__qualname__ for m in layers if _after_normalisation(m) is None})
+    if unknown:
+        raise ValueError(f"ghost BatchNorm does not know what {unknown} add to BatchNorm in forward; "
+                         "set model.samples_per_bn=0 (plain BatchNorm) for this backbone")
+    for module in layers:
+        module.forward = _GhostForward(module, samples_per_bn)  # type: ignore[method-assign,assignment]
+    return len(layers)

@@ -1,0 +1,58 @@
+"""The learning curve of CPU runs: mAP against cumulative wall time, one line per run folder.
+
+usage: python scripts/cpu_curve.py OUT.png RUN_DIR [RUN_DIR ...] [--labels a b ...]
+
+Time is the sum of each epoch's logged stages (``time_extract``, ``time_jaccard``, ``time_dbscan``,
+``time_train``, ``time_eval``) from ``metrics.jsonl``; the point at 0 is the untrained model
+(``results.json`` ``before``). Wall times depend on what else ran on the machine: say so beside the plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def curve(run: Path) -> tuple[list[float], list[float]]:
+    """Cumulative seconds and mAP (percent) at each evaluated epoch, starting from the untrained model."""
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    results = run / "results.json"
+    before = json.loads(results.read_text(encoding="utf-8")).get("before", {}) if results.is_file() else {}
+    times, maps = ([0.0], [100 * before["mAP"]]) if "mAP" in before else ([], [])
+    elapsed = 0.0
+    for row in rows:
+        elapsed += sum(v for k, v in row.items() if k.startswith("time_"))
+        if "mAP" in row:
+            times.append(elapsed)
+            maps.append(100 * row["mAP"])
+    return times, maps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("runs", type=Path, nargs="+")
+    parser.add_argument("--labels", nargs="*", default=None)
+    parser.add_argument("--title", default="market1501-dev on 2 CPU cores")
+    args = parser.parse_args()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for i, run in enumerate(args.runs):
+        times, maps = curve(run)
+        label = args.labels[i] if args.labels and i < len(args.labels) else run.name
+        ax.plot([t / 60 for t in times], maps, marker="o", label=label)
+    ax.set(xlabel="wall time (min, summed epoch stages)", ylabel="mAP (%)", title=args.title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=120)
+    print(f"saved {args.out}")
+
+
+if __name__ == "__main__":
+    main()
