@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ import matplotlib
 import pytest
 import torch
 from tiny_run import tiny_args
+from tqdm.std import tqdm
 
 import unreid.cli.train_run  # noqa: F401 - imported once here; the forked runs inherit it
 from unreid.cli.main import main
@@ -78,6 +80,11 @@ def _train(args: list[str], log: str, phase: str) -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):  # the parent's pytest handlers; main() installs its own
         root.removeHandler(handler)
+    # tqdm's default lock is a multiprocessing semaphore shared with the parent across fork; a child
+    # killed while one of its threads (tqdm's monitor) holds it would leave it taken and hang the
+    # parent's next progress bar. A process-local lock keeps the SIGKILLs to this child.
+    tqdm.set_lock(threading.RLock())  # the base class: every tqdm flavour reads its lock there
+    tqdm.monitor_interval = 0
     if phase:
         _kill_in(phase)
     sys.exit(main(args))
