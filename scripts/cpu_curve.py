@@ -14,15 +14,15 @@ import json
 from pathlib import Path
 
 
-def curve(run: Path) -> tuple[list[float], list[float]]:
-    """Cumulative seconds and mAP (percent) at each evaluated epoch, starting from the untrained model."""
+def curve(run: Path, *, by_epoch: bool = False) -> tuple[list[float], list[float]]:
+    """Cumulative seconds (or epochs) and mAP (percent) at each evaluated epoch, from the untrained model."""
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     results = run / "results.json"
     before = json.loads(results.read_text(encoding="utf-8")).get("before", {}) if results.is_file() else {}
     times, maps = ([0.0], [100 * before["mAP"]]) if "mAP" in before else ([], [])
     elapsed = 0.0
     for row in rows:
-        elapsed += sum(v for k, v in row.items() if k.startswith("time_"))
+        elapsed += 60.0 if by_epoch else sum(v for k, v in row.items() if k.startswith("time_"))
         if "mAP" in row:
             times.append(elapsed)
             maps.append(100 * row["mAP"])
@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("runs", type=Path, nargs="+")
     parser.add_argument("--labels", nargs="*", default=None)
     parser.add_argument("--title", default="market1501-dev on 2 CPU cores")
+    parser.add_argument("--by-epoch", action="store_true", help="x = epochs (for runs timed under load)")
     args = parser.parse_args()
     import matplotlib
 
@@ -43,10 +44,11 @@ def main() -> None:
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for i, run in enumerate(args.runs):
-        times, maps = curve(run)
+        times, maps = curve(run, by_epoch=args.by_epoch)
         label = args.labels[i] if args.labels and i < len(args.labels) else run.name
         ax.plot([t / 60 for t in times], maps, marker="o", label=label)
-    ax.set(xlabel="wall time (min, summed epoch stages)", ylabel="mAP (%)", title=args.title)
+    xlabel = "epochs" if args.by_epoch else "wall time (min, summed epoch stages)"
+    ax.set(xlabel=xlabel, ylabel="mAP (%)", title=args.title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

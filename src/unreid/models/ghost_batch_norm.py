@@ -81,8 +81,10 @@ class _GhostForward:
     def __call__(self, x: Tensor) -> Tensor:
         bn = self.bn
         batch = x.shape[0]
-        if not bn.training or batch <= self.samples_per_bn or batch % self.samples_per_bn:
-            return type(bn).forward(bn, x)  # one group or none: the layer's own (faster) forward, activation and all
+        if not bn.training or batch < self.samples_per_bn or batch % self.samples_per_bn:
+            return type(bn).forward(bn, x)  # the layer's own forward, activation and all
+        # One group (batch == samples_per_bn) also takes the grouped path: the same arithmetic as a
+        # larger batch of several groups, so one process and DDP ranks agree to rounding.
         after = _after_normalisation(bn)
         assert after is not None  # checked by use_ghost_batch_norm
         return after(_grouped_normalise(bn, x, self.samples_per_bn))
@@ -91,7 +93,7 @@ class _GhostForward:
 def use_ghost_batch_norm(model: nn.Module, *, samples_per_bn: int) -> int:
     """Make every BatchNorm layer of ``model`` use statistics over ``samples_per_bn`` images.
 
-    Training batches that are not a multiple of ``samples_per_bn`` (or not larger) and
+    Training batches that are not a multiple of ``samples_per_bn`` (or smaller) and
     evaluation mode run each layer's own ``forward``, unchanged. Returns the number of
     layers changed; ``samples_per_bn <= 0`` changes nothing (plain BatchNorm).
 
