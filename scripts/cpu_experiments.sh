@@ -32,21 +32,15 @@ declare -A variant=(
   [last_stride_one]="--set model.last_stride_one=true"
 )
 names=${VARIANTS:-"recipe oracle"}
-start=$(date +%s)
-for seed in $seeds; do
-  for name in $names; do
-    [[ -v "variant[$name]" ]] || { echo "unknown variant $name; known: ${!variant[*]}"; exit 2; }
-    dir="$out/${name}_s$seed"
-    [[ -f "$dir/results.json" ]] && continue
-    if (( $(date +%s) - start > budget )); then echo "budget of $budget s used: call again to continue"; break 2; fi
-    echo "=== $name seed $seed ($(( $(date +%s) - start )) s) ==="
-    # shellcheck disable=SC2086
-    "$py" -m unreid.cli.main train --config market1501_cpu --no-progress --resume auto \
-      --set "data.root=$data" --set "output_dir=$dir" --set "train.seed=$seed" --set "train.threads=${THREADS:-0}" \
-      ${variant[$name]} "$@" >> "$dir.log" 2>&1 || echo "run $name seed $seed failed: see $dir.log"
-    tail -n 2 "$dir.log"
-  done
-done
+run_one() {  # NAME SEED DIR
+  # shellcheck disable=SC2086
+  "$py" -m unreid.cli.main train --config market1501_cpu --no-progress --resume auto \
+    --set "data.root=$data" --set "output_dir=$3" --set "train.seed=$2" --set "train.threads=${THREADS:-0}" \
+    ${variant[$1]} "${extra[@]}" >> "$3.log" 2>&1
+}
+extra=("$@")
+source "$here/scripts/grid_loop.sh"
+grid_loop "$out" "$budget" "$seeds" "$names"
 note="cpu_experiments.sh, market1501_cpu, seeds $seeds, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 append=()
 [[ "${APPEND:-0}" == 1 ]] && append=(--append "$here/RESULTS.md")

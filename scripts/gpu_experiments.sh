@@ -28,20 +28,14 @@ mkdir -p "$out"
 
 source "$here/scripts/variants.sh"  # declares the named variants
 names=${VARIANTS:-"centroid full full_centroid_modes full_batch camera_centering camera_aware"}
-start=$(date +%s)
-for seed in $seeds; do
-  for name in $names; do
-    [[ -v "variant[$name]" ]] || { echo "unknown variant $name; known: ${!variant[*]}"; exit 2; }
-    dir="$out/${name}_s$seed"
-    [[ -f "$dir/results.json" ]] && continue
-    if (( $(date +%s) - start > budget )); then echo "budget of $budget s used: call again to continue"; break 2; fi
-    echo "=== $name seed $seed ($(( $(date +%s) - start )) s) ==="
-    # shellcheck disable=SC2086
-    "$py" -m unreid.cli.main train --config market1501 --no-progress --resume auto \
-      --set "data.root=$data" --set "model.pretrained=$weights" --set "output_dir=$dir" \
-      --set "train.seed=$seed" --set "train.epochs=$epochs" --set train.eval_every=1 \
-      ${variant[$name]} "$@" >> "$dir.log" 2>&1 || echo "run $name seed $seed failed: see $dir.log"
-    tail -n 3 "$dir.log"
-  done
-done
+run_one() {  # NAME SEED DIR
+  # shellcheck disable=SC2086
+  "$py" -m unreid.cli.main train --config market1501 --no-progress --resume auto \
+    --set "data.root=$data" --set "model.pretrained=$weights" --set "output_dir=$3" \
+    --set "train.seed=$2" --set "train.epochs=$epochs" --set train.eval_every=1 \
+    ${variant[$1]} "${extra[@]}" >> "$3.log" 2>&1
+}
+extra=("$@")
+source "$here/scripts/grid_loop.sh"
+grid_loop "$out" "$budget" "$seeds" "$names"
 "$py" "$here/scripts/variant_summary.py" "$out" $( [[ "${APPEND:-0}" == 1 ]] && echo --append "$here/RESULTS.md") --note "gpu_experiments.sh, $epochs epochs, seeds $seeds, $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
