@@ -30,6 +30,14 @@ declare -A variant=(
   [mobilenetv2]="--set model.backbone=mobilenetv2_100"
   [lite0]="--set model.backbone=tf_efficientnet_lite0"
   [last_stride_one]="--set model.last_stride_one=true"
+  [eps_0.55]="--set cluster.eps=0.55"
+  # issue 16: the method's ingredients on real crops
+  [hhcl]="--set loss.instance_memory=per_cluster"
+  [teacher]="--set train.teacher_momentum=0.99"
+  [camera_entropy]="--set loss.camera_entropy_weight=true"
+  [other_camera]="--set loss.positive_pool=other_camera"
+  [camera_aware]="--set train.camera_aware=true"
+  [colour]="--set generator.enabled=true --set generator.kind=color"
 )
 names=${VARIANTS:-"recipe oracle"}
 run_one() {  # NAME SEED DIR

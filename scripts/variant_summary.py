@@ -3,7 +3,8 @@
 usage: python scripts/variant_summary.py OUT [--append RESULTS.md] [--note TEXT]
 
 OUT holds one folder per run named ``<variant>_s<seed>``, each with ``metrics.jsonl``
-(and ``results.json`` once finished). For each variant it prints the final mAP and R1,
+(and ``results.json`` once finished; ``--partial`` also counts unfinished runs, e.g. one stopped
+by a GPU window's deadline, at their last evaluated epoch). For each variant it prints the final mAP and R1,
 the best epoch's mAP, the drop from best to final, the final cluster count and the
 pseudo-label precision/recall: everything issue 7's targets are judged by.
 """
@@ -24,11 +25,11 @@ def read_rows(run: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.is_file() else []
 
 
-def summarise(out: Path) -> list[str]:
+def summarise(out: Path, *, partial: bool = False) -> list[str]:
     runs: dict[str, list[dict[str, float]]] = defaultdict(list)
     for run in sorted(p for p in out.iterdir() if p.is_dir()):
         match = re.fullmatch(r"(.+)_s(\d+)", run.name)
-        if not match or not (run / "results.json").is_file():
+        if not match or not (partial or (run / "results.json").is_file()):
             continue
         rows = read_rows(run)
         evaluated = [r for r in rows if "mAP" in r]
@@ -63,8 +64,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--append", type=Path, default=None)
     parser.add_argument("--note", default="")
+    parser.add_argument("--partial", action="store_true", help="also unfinished runs, at their last evaluated epoch")
     args = parser.parse_args()
-    lines = summarise(args.out)
+    lines = summarise(args.out, partial=args.partial)
     print("\n".join(lines))
     if args.append and len(lines) > 2:
         with open(args.append, "a", encoding="utf-8") as handle:

@@ -2,6 +2,8 @@
 # Sourced by scripts/gpu_experiments.sh (market1501-dev on a GPU) and scripts/ablation_synthetic.sh (CPU).
 # shellcheck disable=SC2034
 declare -A variant=(
+  [default]=""  # the configuration as shipped
+  [candidate]="--set train.teacher_momentum=0.99"  # the CPU lane's best (issue 16; RESULTS.md, "CPU lane ablation")
   [centroid]="--set loss.intra=false --set loss.inter=false"
   [full]=""
   [full_centroid_modes]="--set loss.intra_mode=centroid --set loss.inter_mode=centroid"
