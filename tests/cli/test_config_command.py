@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -36,3 +39,16 @@ def test_show_prints_the_resolved_config(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["config", "options", "generator"]) == 0
     assert "generator.training.steps" in capsys.readouterr().out
     assert main(["config", "options", "nope"]) == 2
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    """`unreid config options | head -1`: the reader is gone; no traceback, the shell's 141 status."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "unreid.cli.main", "config", "options"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert "Traceback" not in done.stderr
