@@ -31,7 +31,7 @@ stage() {  # DATA_ROOT
   mkdir -p "$here/.stage/data" "$here/.stage/weights"
   cp -r "$data" "$here/.stage/data/"
   "$py" -m unreid.cli.main weights --fp16 --out "$here/.stage/weights/resnet50.pth"
-  du -sh "$here/.stage/data" "$here/.stage/weights"
+  du -sh --apparent-size "$here/.stage/data" "$here/.stage/weights"  # each call carries at most 64 MiB
 }
 
 unpack() {  # SRC DEST
