@@ -34,6 +34,7 @@ declare -A variant=(
   # issue 16: the method's ingredients on real crops
   [hhcl]="--set loss.instance_memory=per_cluster"
   [teacher]="--set train.teacher_momentum=0.99"
+  [teacher_hhcl]="--set train.teacher_momentum=0.99 --set loss.instance_memory=per_cluster"
   [camera_entropy]="--set loss.camera_entropy_weight=true"
   [other_camera]="--set loss.positive_pool=other_camera"
   [camera_aware]="--set train.camera_aware=true"
