@@ -23,21 +23,23 @@ mkdir -p "$out"
 
 # shellcheck disable=SC2034
 declare -A variant=(
-  [recipe]=""
+  [recipe]=""  # market1501_cpu as shipped: all three levels + the camera-entropy weight
   [oracle]="--set cluster.oracle=true"
   [eps_0.6]="--set cluster.eps=0.6 --set cluster.k1=30"
-  [centroid]="--set loss.intra=false --set loss.inter=false"
   [mobilenetv2]="--set model.backbone=mobilenetv2_100"
   [lite0]="--set model.backbone=tf_efficientnet_lite0"
   [last_stride_one]="--set model.last_stride_one=true"
   [eps_0.55]="--set cluster.eps=0.55"
-  # issue 16: the method's ingredients on real crops
-  [hhcl]="--set loss.instance_memory=per_cluster"
-  [teacher]="--set train.teacher_momentum=0.99"
-  [teacher_hhcl]="--set train.teacher_momentum=0.99 --set loss.instance_memory=per_cluster"
+  # issue 16: the method's ingredients on real crops, each on top of the plain three levels
+  # (market1501_cpu before the camera-entropy weight became its default)
+  [three_levels]="--set loss.camera_entropy_weight=false"
+  [centroid]="--set loss.intra=false --set loss.inter=false --set loss.camera_entropy_weight=false"
+  [hhcl]="--set loss.camera_entropy_weight=false --set loss.instance_memory=per_cluster"
+  [teacher]="--set loss.camera_entropy_weight=false --set train.teacher_momentum=0.99"
   [camera_entropy]="--set loss.camera_entropy_weight=true"
-  [other_camera]="--set loss.positive_pool=other_camera"
-  [camera_aware]="--set train.camera_aware=true"
+  [centroid_camera_entropy]="--set loss.intra=false --set loss.inter=false"
+  [other_camera]="--set loss.camera_entropy_weight=false --set loss.positive_pool=other_camera"
+  [camera_aware]="--set loss.camera_entropy_weight=false --set train.camera_aware=true"
   [colour]="--set generator.enabled=true --set generator.kind=color"
 )
 names=${VARIANTS:-"recipe oracle"}
