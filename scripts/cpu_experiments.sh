@@ -9,7 +9,7 @@
 # BASELINE (scripts/paired_differences.py); with APPEND=1 both go into RESULTS.md.
 #
 # usage: scripts/cpu_experiments.sh DATA_ROOT OUT [extra --set overrides...]
-# env:   VARIANTS="recipe oracle ..."  SEEDS="0 1 2"  BASELINE=recipe  BUDGET_S=86400  APPEND=0  PYTHON=python3
+# env:   VARIANTS="recipe oracle ..."  LEARNED_DIR=rendered folder (variant learned)  SEEDS="0 1 2"  BASELINE=recipe  BUDGET_S=86400  APPEND=0  PYTHON=python3
 #        THREADS=0 (every core; same-seed runs are bit-identical at any fixed thread count)
 set -euo pipefail
 data=${1:?DATA_ROOT}; out=${2:?OUT}; shift 2
@@ -30,6 +30,7 @@ declare -A variant=(
   [lite0]="--set model.backbone=tf_efficientnet_lite0"
   [last_stride_one]="--set model.last_stride_one=true"
   [eps_0.55]="--set cluster.eps=0.55"
+  [epochs_16]="--set train.epochs=16 --set train.lr_step=12"
   # issue 16: the method's ingredients on real crops, each on top of the plain three levels
   # (market1501_cpu before the camera-entropy weight became its default)
   [three_levels]="--set loss.camera_entropy_weight=false"
@@ -40,7 +41,10 @@ declare -A variant=(
   [centroid_camera_entropy]="--set loss.intra=false --set loss.inter=false"
   [other_camera]="--set loss.camera_entropy_weight=false --set loss.positive_pool=other_camera"
   [camera_aware]="--set loss.camera_entropy_weight=false --set train.camera_aware=true"
+  # generated images on top of the recipe: none is `recipe` (= camera_entropy), LEARNED_DIR is a folder
+  # written by `unreid generator render` (scripts/generator_ablation_cpu.sh makes one)
   [colour]="--set generator.enabled=true --set generator.kind=color"
+  [learned]="--set generator.enabled=true --set generator.kind=learned --set generator.generated_dir=${LEARNED_DIR:-}"
 )
 names=${VARIANTS:-"recipe oracle"}
 run_one() {  # NAME SEED DIR
