@@ -3,7 +3,8 @@
 # the training images and camera ids of DATA_ROOT (no identity labels), render one other camera per
 # training image, then run the CPU grid (scripts/cpu_experiments.sh) with the variants in VARIANTS:
 # `recipe` (no generated images), `colour` (the closed-form baseline, fitted in-process) and
-# `learned` (the rendered folder). The generator's log, sample grids and time go to OUT/generator.
+# `learned` (the rendered folder). The generator's checkpoints and sample grids go to OUT/generator,
+# its log (with its time) to OUT/generator_train.log.
 #
 # usage: scripts/generator_ablation_cpu.sh DATA_ROOT OUT
 # env:   GEN_STEPS=1500  GEN_HEIGHT=64  GEN_WIDTH=32  VARIANTS="recipe colour learned"  SEEDS="0 1 2"
