@@ -6,16 +6,16 @@
 # `learned` (the rendered folder). The generator's checkpoints and sample grids go to OUT/generator,
 # its log (with its time) to OUT/generator_train.log.
 #
-# usage: scripts/generator_ablation_cpu.sh DATA_ROOT OUT
-# env:   GEN_STEPS=1500  GEN_HEIGHT=64  GEN_WIDTH=32  VARIANTS="recipe colour learned"  SEEDS="0 1 2"
+# usage: scripts/generator_ablation_cpu.sh DATA_ROOT OUT [extra --set overrides for every step...]
+# env:   GEN_STEPS=1500  GEN_HEIGHT=64  GEN_WIDTH=32  RENDER_HEIGHT=128  RENDER_WIDTH=64  VARIANTS="recipe colour learned"  SEEDS="0 1 2"
 #        THREADS=2  PYTHON=python3 (the rest as in scripts/cpu_experiments.sh)
 set -euo pipefail
-data=${1:?DATA_ROOT}; out=${2:?OUT}
+data=${1:?DATA_ROOT}; out=${2:?OUT}; shift 2
 py=${PYTHON:-python3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 mkdir -p "$out"
-common=(--config market1501_cpu --set "data.root=$data" --set "train.threads=${THREADS:-2}")
+common=(--config market1501_cpu --set "data.root=$data" --set "train.threads=${THREADS:-2}" "$@")
 if [[ ! -f "$out/generator/generator.pth" ]]; then
   resume=(); [[ -f "$out/generator/generator_last.pth" ]] && resume=(--resume)
   "$py" -m unreid.cli.main generator train "${common[@]}" --out "$out/generator" --no-progress "${resume[@]}" \
@@ -29,7 +29,7 @@ tail -n 1 "$out/generator_train.log"
 if [[ ! -f "$out/rendered_learned/manifest.csv" ]]; then
   # one other camera per training image, as the colour baseline's generator.per_image=1, at the training size
   "$py" -m unreid.cli.main generator render "${common[@]}" --checkpoint "$out/generator/generator.pth" \
-    --per-image 1 --height 128 --width 64 --out "$out/rendered_learned" --no-progress 2>&1 | tail -n 1
+    --per-image 1 --height "${RENDER_HEIGHT:-128}" --width "${RENDER_WIDTH:-64}" --out "$out/rendered_learned" --no-progress 2>&1 | tail -n 1
 fi
 LEARNED_DIR="$out/rendered_learned" VARIANTS=${VARIANTS:-"recipe colour learned"} BASELINE=${BASELINE:-recipe} \
-  THREADS=${THREADS:-2} PYTHON="$py" "$here/scripts/cpu_experiments.sh" "$data" "$out/grid"
+  THREADS=${THREADS:-2} PYTHON="$py" "$here/scripts/cpu_experiments.sh" "$data" "$out/grid" "$@"
