@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--labels", nargs="*", default=None)
     parser.add_argument("--title", default="market1501-dev on 2 CPU cores")
     parser.add_argument("--by-epoch", action="store_true", help="x = epochs (for runs timed under load)")
+    parser.add_argument("--target-map", type=float, default=None, help="a dashed line at this mAP (e.g. 40)")
+    parser.add_argument("--budget-min", type=float, default=None, help="a dashed line at this many minutes (e.g. 20)")
     args = parser.parse_args()
     import matplotlib
 
@@ -47,6 +49,10 @@ def main() -> None:
         times, maps = curve(run, by_epoch=args.by_epoch)
         label = args.labels[i] if args.labels and i < len(args.labels) else run.name
         ax.plot([t / 60 for t in times], maps, marker="o", label=label)
+    if args.target_map is not None:
+        ax.axhline(args.target_map, color="grey", linestyle="--", linewidth=1)
+    if args.budget_min is not None and not args.by_epoch:
+        ax.axvline(args.budget_min, color="grey", linestyle="--", linewidth=1)
     xlabel = "epochs" if args.by_epoch else "wall time (min, summed epoch stages)"
     ax.set(xlabel=xlabel, ylabel="mAP (%)", title=args.title)
     ax.grid(alpha=0.3)
