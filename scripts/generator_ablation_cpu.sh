@@ -2,12 +2,12 @@
 # Generated images on real crops at CPU size (issue 16): train the learned camera-style generator on
 # the training images and camera ids of DATA_ROOT (no identity labels), render one other camera per
 # training image, then run the CPU grid (scripts/cpu_experiments.sh) with the variants in VARIANTS:
-# `recipe` (no generated images), `colour` (the closed-form baseline, fitted in-process) and
+# `camera_entropy` (the 12-epoch recipe, no generated images: the schedule `colour` and `learned` keep), `colour` (the closed-form baseline, fitted in-process) and
 # `learned` (the rendered folder). The generator's checkpoints and sample grids go to OUT/generator,
 # its log (with its time) to OUT/generator_train.log.
 #
 # usage: scripts/generator_ablation_cpu.sh DATA_ROOT OUT [extra --set overrides for every step...]
-# env:   GEN_STEPS=1500  GEN_HEIGHT=64  GEN_WIDTH=32  RENDER_HEIGHT=128  RENDER_WIDTH=64  VARIANTS="recipe colour learned"  SEEDS="0 1 2"
+# env:   GEN_STEPS=1500  GEN_HEIGHT=64  GEN_WIDTH=32  RENDER_HEIGHT=128  RENDER_WIDTH=64  VARIANTS="camera_entropy colour learned"  SEEDS="0 1 2"
 #        THREADS=2  PYTHON=python3 (the rest as in scripts/cpu_experiments.sh)
 set -euo pipefail
 data=${1:?DATA_ROOT}; out=${2:?OUT}; shift 2
@@ -31,5 +31,5 @@ if [[ ! -f "$out/rendered_learned/manifest.csv" ]]; then
   "$py" -m unreid.cli.main generator render "${common[@]}" --checkpoint "$out/generator/generator.pth" \
     --per-image 1 --height "${RENDER_HEIGHT:-128}" --width "${RENDER_WIDTH:-64}" --out "$out/rendered_learned" --no-progress 2>&1 | tail -n 1
 fi
-LEARNED_DIR="$out/rendered_learned" VARIANTS=${VARIANTS:-"recipe colour learned"} BASELINE=${BASELINE:-recipe} \
+LEARNED_DIR="$out/rendered_learned" VARIANTS=${VARIANTS:-"camera_entropy colour learned"} BASELINE=${BASELINE:-camera_entropy} \
   THREADS=${THREADS:-2} PYTHON="$py" "$here/scripts/cpu_experiments.sh" "$data" "$out/grid" "$@"
