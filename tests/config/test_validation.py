@@ -72,3 +72,16 @@ def test_all_problems_are_listed_in_one_error(tmp_path: Path) -> None:
 def test_missing_data_root_is_named(tmp_path: Path) -> None:
     config = load_config(overrides=_valid(tmp_path, "data.dataset=market1501", f"data.root={tmp_path / 'nope'}"))
     assert any(p.startswith(f"data.root='{tmp_path / 'nope'}'") for p in config_problems(config))
+
+
+def test_infomap_without_its_package_is_named_with_the_install_command(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    config = load_config(overrides=_valid(tmp_path, "cluster.algorithm=infomap"))
+    assert not [p for p in config_problems(config) if "infomap" in p]  # installed with the test dependencies
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "infomap" else real(name, *a))
+    problems = [p for p in config_problems(config) if "infomap" in p]
+    assert len(problems) == 1 and "pip install 'unreid[infomap]'" in problems[0]
+    assert "cluster.algorithm=dbscan" in problems[0]

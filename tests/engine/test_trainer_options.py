@@ -133,3 +133,11 @@ def test_positive_pool_core_never_picks_a_non_core_positive(tiny_run: TinyRun, m
                       "train.epochs=1"))  # clusters with border (non-core) members
     assert picked_core["core"] and all(picked_core["core"])
     assert not all(picked_core["all"])  # without the option a non-core member is sometimes the farthest
+
+
+@pytest.mark.slow
+def test_infomap_makes_the_pseudo_labels_of_a_run(tiny_run: TinyRun) -> None:
+    rows = _run(tiny_run("infomap", "cluster.algorithm=infomap", "cluster.infomap_k=10"))
+    for row in rows:
+        assert row["time_infomap"] >= 0 and "time_dbscan" not in row
+        assert row["clusters"] >= 2 and "mAP" in row

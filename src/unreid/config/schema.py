@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from unreid.clustering.cluster_algorithm import ClusterAlgorithm
 from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
 from unreid.clustering.pseudo_labels import JaccardMethod
 from unreid.config.option import option
@@ -62,8 +63,11 @@ class ModelConfig:
 
 @dataclass
 class ClusterConfig:
-    """k-reciprocal Jaccard distance + DBSCAN (Cluster Contrast's defaults)."""
+    """k-reciprocal Jaccard distance + DBSCAN (Cluster Contrast's defaults), or Infomap."""
 
+    algorithm: ClusterAlgorithm = option(
+        ClusterAlgorithm.DBSCAN, "dbscan: k-reciprocal Jaccard + DBSCAN | infomap: kNN similarity graph + Infomap "
+        "(pip install 'unreid[infomap]')")
     k1: int = option(30, "k-reciprocal neighbours", low=1)
     k2: int = option(6, "query expansion neighbours (<= k1)", low=1)
     eps: float = option(0.6, "DBSCAN radius on the Jaccard distance", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -76,6 +80,10 @@ class ClusterConfig:
     auto_rho: float = option(1.6e-3, "auto: eps = mean of the smallest rho fraction of pairwise distances",
                              low=0.0, high=1.0, low_open=True)
     camera_centering: bool = option(False, "subtract each camera's mean feature before clustering")
+    infomap_k: int = option(15, "infomap: nearest neighbours linked per image", low=1)
+    infomap_min_similarity: float = option(0.6, "infomap: weakest cosine similarity that makes a link",
+                                           low=0.0, high=1.0)
+    infomap_min_size: int = option(2, "infomap: modules smaller than this are outliers", low=1)
     oracle: bool = option(False, "diagnostics only: ground-truth identities instead of clustering (supervised "
                                  "upper bound of the same recipe)")
 

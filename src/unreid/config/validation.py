@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib.util
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
+from unreid.clustering.cluster_algorithm import ClusterAlgorithm
+from unreid.clustering.infomap_clustering import INSTALL_HINT
 from unreid.config.option import option_info
 from unreid.config.schema import RunConfig
 from unreid.config.split_checks import split_problems
@@ -100,6 +103,8 @@ def config_problems(config: RunConfig) -> list[str]:
         problems.append(f"model.stride_in_1x1=True needs a ResNet backbone, not model.backbone={backbone!r}")
     if config.cluster.k2 > config.cluster.k1:
         problems.append(f"cluster.k2={config.cluster.k2}: must not exceed cluster.k1={config.cluster.k1}")
+    if config.cluster.algorithm is ClusterAlgorithm.INFOMAP and importlib.util.find_spec("infomap") is None:
+        problems.append(f"{INSTALL_HINT}; or set cluster.algorithm=dbscan")
     root = Path(config.data.root).expanduser()
     entry = DATASETS.get(config.data.dataset)
     if entry is not None and entry.reads_existing_root and not root.is_dir():

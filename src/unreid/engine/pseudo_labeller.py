@@ -16,7 +16,9 @@ from torch import Tensor
 
 from unreid.clustering import cluster_features, cluster_size_stats, false_merge_camera_share, label_quality
 from unreid.clustering.camera_centering import center_per_camera
+from unreid.clustering.cluster_algorithm import ClusterAlgorithm
 from unreid.clustering.eps_policy import EpsPolicy
+from unreid.clustering.infomap_clustering import cluster_features_infomap
 from unreid.clustering.oracle_labels import oracle_labels
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
@@ -57,7 +59,8 @@ def quality_diagnostics(labels: Tensor, records: list[Record]) -> dict[str, floa
 
 
 class ClusteringLabeller:
-    """k-reciprocal Jaccard distance + DBSCAN on (optionally camera-centred) features."""
+    """k-reciprocal Jaccard distance + DBSCAN (or Infomap, ``cluster.algorithm``) on (optionally
+    camera-centred) features."""
 
     def __init__(self, cluster: ClusterConfig) -> None:
         self.cluster = cluster
@@ -67,10 +70,14 @@ class ClusteringLabeller:
         if c.camera_centering:
             cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
             features = center_per_camera(features, cameras)  # [N, D]
-        result = cluster_features(
-            features, k1=c.k1, k2=c.k2, eps=c.eps_for(epoch), min_samples=c.min_samples, method=c.method,
-            auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
-        )
+        if c.algorithm is ClusterAlgorithm.INFOMAP:
+            result = cluster_features_infomap(features, k=c.infomap_k, min_similarity=c.infomap_min_similarity,
+                                              min_size=c.infomap_min_size)
+        else:
+            result = cluster_features(
+                features, k1=c.k1, k2=c.k2, eps=c.eps_for(epoch), min_samples=c.min_samples, method=c.method,
+                auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
+            )
         assert result.core is not None
         labels = result.labels.cpu()  # [N]
         diagnostics = {"eps": round(result.eps, 4), **quality_diagnostics(labels, records)}
@@ -79,6 +86,11 @@ class ClusteringLabeller:
 
     def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
                      lr: float) -> str:
+        c = self.cluster
+        if c.algorithm is ClusterAlgorithm.INFOMAP:
+            return (f"{num_outliers} of {features.shape[0]} images are outliers; lower cluster.infomap_min_similarity "
+                    f"(now {c.infomap_min_similarity}) or cluster.infomap_min_size (now {c.infomap_min_size}), "
+                    "or set cluster.algorithm=dbscan")
         return no_clusters_hint(features=features, records=records, eps=self.cluster.eps_for(epoch),
                                 min_samples=self.cluster.min_samples, num_outliers=num_outliers, lr=lr,
                                 trained=epoch > 0)
