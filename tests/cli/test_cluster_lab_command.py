@@ -1,4 +1,4 @@
-"""``unreid cluster-lab`` on features saved the way train.save_features saves them."""
+"""``unreid cluster-lab`` on features saved the way train.save_features and ``unreid extract`` save them."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from unreid.cli.main import main
 from unreid.data.records import Record
 from unreid.engine.feature_dump import load_epoch_features, save_epoch_features
+from unreid.retrieval.feature_file import save_features
 
 
 def _saved(tmp_path: Path) -> Path:
@@ -39,6 +40,19 @@ def test_sweep_prints_one_line_per_setting(tmp_path: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "8 true identities" in out and "4 settings" in out
     assert plot.stat().st_size > 0 and len(table.read_text().splitlines()) == 5
+
+
+def test_infomap_sweep_on_extracted_features(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    features, records = load_epoch_features(_saved(tmp_path))
+    extracted = save_features(tmp_path / "feats.npy", features=features.astype(np.float32), records=records,
+                              fingerprint=None)
+    table = tmp_path / "lab.csv"
+    assert main(["cluster-lab", str(extracted), "--k1", "10", "--eps", "0.5", "--infomap-k", "5", "10",
+                 "--infomap-min-similarity", "0.5", "--csv", str(table)]) == 0
+    out = capsys.readouterr().out
+    assert "8 true identities" in out and "cluster.algorithm=infomap:" in out and "3 settings" in out
+    header, *lines = table.read_text().splitlines()
+    assert len(lines) == 3 and "min_similarity" in header and "eps" in header
 
 
 def test_missing_file_names_the_option(tmp_path: Path) -> None:

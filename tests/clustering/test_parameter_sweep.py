@@ -1,11 +1,12 @@
-"""The clustering sweep reuses one Jaccard per k1: each row equals a direct cluster_features call."""
+"""The clustering sweeps reuse one Jaccard per k1 (one kNN graph per k for Infomap): each row equals a direct call."""
 
 from __future__ import annotations
 
 import pytest
 
+from unreid.clustering.infomap_clustering import cluster_features_infomap
 from unreid.clustering.label_quality import label_quality
-from unreid.clustering.parameter_sweep import sweep_clustering
+from unreid.clustering.parameter_sweep import sweep_clustering, sweep_infomap
 from unreid.clustering.pseudo_labels import cluster_features
 
 
@@ -28,3 +29,15 @@ def test_eps_out_of_range(make_clustered) -> None:  # type: ignore[no-untyped-de
     feats, _ = make_clustered(n=30, num_ids=3, dim=8, seed=0)
     with pytest.raises(ValueError, match="eps"):
         sweep_clustering(feats, k1_values=[5], eps_values=[1.2], min_samples_values=[2])
+
+
+def test_infomap_rows_equal_direct_clustering(make_clustered) -> None:  # type: ignore[no-untyped-def]
+    feats, ids = make_clustered(n=120, num_ids=8, dim=16, seed=2)
+    rows = sweep_infomap(feats, k_values=[5, 10], min_similarity_values=[0.3, 0.8], min_size_values=[2, 5],
+                         truth=ids.tolist(), cameras=(ids % 3).tolist())
+    assert len(rows) == 2 * 2 * 2
+    for row in rows:
+        direct = cluster_features_infomap(feats, k=int(row["k"]), min_similarity=row["min_similarity"],
+                                          min_size=int(row["min_size"]))
+        assert row["clusters"] == direct.num_clusters and row["outliers"] == direct.num_outliers
+        assert row["f_score"] == pytest.approx(label_quality(direct.labels, ids)["f_score"])

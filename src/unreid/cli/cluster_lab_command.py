@@ -1,9 +1,11 @@
-"""``unreid cluster-lab FEATURES.npy``: sweep eps, k1 and min_samples on saved training features.
+"""``unreid cluster-lab FEATURES.npy``: sweep eps, k1 and min_samples (and Infomap's settings) on
+saved training features.
 
 Features come from a run with ``--set train.save_features=true`` (``OUTPUT_DIR/features/
-epoch_XXX.npy`` beside ``records.tsv``). Prints one line per setting (clusters, outliers,
-largest cluster and, where identities are known, pseudo-label quality), and optionally
-writes the table as CSV and a plot of cluster count and F-score against eps.
+epoch_XXX.npy`` beside ``records.tsv``) or from ``unreid extract --subset train`` (``feats.npy``
+beside ``feats.records.json``). Prints one line per setting (clusters, outliers, largest cluster
+and, where identities are known, pseudo-label quality), and optionally writes the table as CSV and
+a plot of cluster count and F-score against eps.
 """
 
 from __future__ import annotations
@@ -12,22 +14,30 @@ import argparse
 import csv
 import logging
 from pathlib import Path
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = ["k1", "eps", "rho", "min_samples", "clusters", "outliers", "size_max", "precision", "recall", "f_score",
-           "nmi", "false_merge_same_camera"]
+SCORES = ["clusters", "outliers", "size_max", "precision", "recall", "f_score", "nmi", "false_merge_same_camera"]
+COLUMNS = ["k1", "eps", "rho", "min_samples", *SCORES]
+INFOMAP_COLUMNS = ["k", "min_similarity", "min_size", *SCORES]
+COUNTS = ("clusters", "outliers", "size_max", "k1", "min_samples", "k", "min_size")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("cluster-lab", help="sweep clustering settings on saved training features (CPU, seconds)")
-    parser.add_argument("features", type=Path, help="an epoch_XXX.npy written by train.save_features")
+    parser.add_argument("features", type=Path,
+                        help="an epoch_XXX.npy written by train.save_features, or a feats.npy of `unreid extract`")
     parser.add_argument("--eps", type=float, nargs="+", default=[0.4, 0.5, 0.55, 0.6, 0.65, 0.7])
     parser.add_argument("--k1", type=int, nargs="+", default=[20, 30])
     parser.add_argument("--k2", type=int, default=6)
     parser.add_argument("--min-samples", type=int, nargs="+", default=[4])
     parser.add_argument("--rho", type=float, nargs="*", default=[], help="also derive eps from the data with these rho")
     parser.add_argument("--camera-centering", action="store_true", help="centre features per camera first")
+    parser.add_argument("--infomap-k", type=int, nargs="*", default=[],
+                        help="also sweep cluster.algorithm=infomap with these neighbour counts")
+    parser.add_argument("--infomap-min-similarity", type=float, nargs="+", default=[0.5, 0.6, 0.7])
+    parser.add_argument("--infomap-min-size", type=int, nargs="+", default=[2])
     parser.add_argument("--csv", type=Path, default=None, help="write the table here")
     parser.add_argument("--plot", type=Path, default=None, help="write clusters and F-score against eps here (.png)")
     parser.set_defaults(func=run)
@@ -38,37 +48,59 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from unreid.clustering.parameter_sweep import sweep_clustering
-    from unreid.engine.feature_dump import load_epoch_features
+    from unreid.clustering.parameter_sweep import sweep_clustering, sweep_infomap
 
-    features, records = load_epoch_features(args.features)
+    features, records = _load(args.features)
     truth = [r.person_id for r in records]
     known = min(truth) >= 0
+    cameras = [r.camera_id for r in records]
+    matrix = torch.from_numpy(features).float()  # [N, D]
     start = time.perf_counter()
     rows = sweep_clustering(
-        torch.from_numpy(features).float(), k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples,
-        k2=args.k2,
-        auto_rho_values=args.rho, truth=truth if known else None, cameras=[r.camera_id for r in records],
+        matrix, k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
+        auto_rho_values=args.rho, truth=truth if known else None, cameras=cameras,
         camera_centering=args.camera_centering,
     )
+    infomap_rows = sweep_infomap(
+        matrix, k_values=args.infomap_k, min_similarity_values=args.infomap_min_similarity,
+        min_size_values=args.infomap_min_size, truth=truth if known else None, cameras=cameras,
+    ) if args.infomap_k else []
     elapsed = time.perf_counter() - start
     identities = len(set(truth)) if known else None
     print(f"{args.features}: {features.shape[0]} features x {features.shape[1]}"
           + (f", {identities} true identities" if identities else ", identities unknown"))
-    columns = [c for c in COLUMNS if c in rows[0]]
-    print(" | ".join(f"{c:>8}" for c in columns))
-    for row in rows:
-        print(" | ".join(f"{row[c]:8.3f}" if isinstance(row[c], float) and c not in ("clusters", "outliers", "size_max")
-                         else f"{int(row[c]):8d}" for c in columns))
-    print(f"{len(rows)} settings in {elapsed:.1f} s")
+    _print_table(rows, COLUMNS)
+    if infomap_rows:
+        print("cluster.algorithm=infomap:")
+        _print_table(infomap_rows, INFOMAP_COLUMNS)
+    print(f"{len(rows) + len(infomap_rows)} settings in {elapsed:.1f} s")
     if args.csv:
+        fields = list(dict.fromkeys(key for row in rows + infomap_rows for key in row))
         with open(args.csv, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(handle, fieldnames=fields, restval="")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(rows + infomap_rows)
     if args.plot:
         _plot(rows, args.plot, identities)
     return 0
+
+
+def _load(path: Path) -> tuple[Any, list[Any]]:
+    """Features and records of a ``train.save_features`` dump or of an ``unreid extract`` pair."""
+    from unreid.engine.feature_dump import load_epoch_features
+    from unreid.retrieval.feature_file import load_features, records_path
+
+    if path.suffix == ".npy" and records_path(path).is_file():
+        loaded = load_features(path)
+        return loaded.features, loaded.records
+    return load_epoch_features(path)
+
+
+def _print_table(rows: list[dict[str, float]], columns: list[str]) -> None:
+    columns = [c for c in columns if c in rows[0]]
+    print(" | ".join(f"{c:>8}" for c in columns))
+    for row in rows:
+        print(" | ".join(f"{int(row[c]):8d}" if c in COUNTS else f"{row[c]:8.3f}" for c in columns))
 
 
 def _plot(rows: list[dict[str, float]], path: Path, identities: int | None) -> None:
