@@ -85,3 +85,11 @@ def test_infomap_without_its_package_is_named_with_the_install_command(tmp_path:
     problems = [p for p in config_problems(config) if "infomap" in p]
     assert len(problems) == 1 and "pip install 'unreid[infomap]'" in problems[0]
     assert "cluster.algorithm=dbscan" in problems[0]
+
+
+def test_generated_images_that_would_be_ignored_are_named(tmp_path: Path) -> None:
+    folder = f"generator.generated_dir={tmp_path / 'gen'}"
+    problems = config_problems(load_config(overrides=_valid(tmp_path, folder, "generator.enabled=false")))
+    assert any("unused while generator.enabled=false" in p for p in problems)
+    problems = config_problems(load_config(overrides=_valid(tmp_path, folder, "generator.enabled=true")))
+    assert not any("generated_dir" in p for p in problems)

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument("--generated", type=Path, default=None, metavar="DIR",
                         help="train with the images rendered into DIR by `unreid generator render` "
-                             "(same as --set generator.generated_dir=DIR)")
+                             "(same as --set generator.enabled=true --set generator.generated_dir=DIR)")
     parser.set_defaults(func=run)
 
 
@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     from unreid.cli.train_run import run_training
     from unreid.config.loader import load_config
 
-    generated = [f"generator.generated_dir={args.generated}"] if args.generated is not None else []
+    generated = (["generator.enabled=true", f"generator.generated_dir={args.generated}"]
+                 if args.generated is not None else [])
     config = load_config(files=args.config, overrides=args.overrides + generated)
     outcome = run_training(config, resume=ResumeMode(args.resume), overwrite=args.overwrite,
                            progress=not args.no_progress)

@@ -119,6 +119,9 @@ def config_problems(config: RunConfig) -> list[str]:
     if not levels or set(levels) - set(LOSS_LEVELS):
         problems.append(f"generator.levels={config.generator.levels!r}: one or more of {', '.join(LOSS_LEVELS)}, "
                         "comma-separated")
+    if config.generator.generated_dir and not config.generator.enabled:
+        problems.append(f"generator.generated_dir={config.generator.generated_dir!r}: unused while generator.enabled="
+                        "false; set generator.enabled=true (`unreid train --generated DIR` does both), or leave it empty")
     g = config.generator.training
     if g.height % 16 or g.width % 16:
         problems.append(f"generator.training.height={g.height}, width={g.width}: both must be multiples of 16")
