@@ -75,7 +75,7 @@ def infomap_labels(num_nodes: int, sources: Tensor, targets: Tensor, weights: Te
     return labels
 
 
-def cluster_features_infomap(features: Tensor, *, k: int = 15, min_similarity: float = 0.5, min_size: int = 2,
+def cluster_features_infomap(features: Tensor, *, k: int = 15, min_similarity: float = 0.6, min_size: int = 2,
                              seed: int = 0, knn_backend: KnnBackend | str = KnnBackend.AUTO) -> PseudoLabels:
     """Infomap pseudo-labels of ``features [N, D]`` (any device; labels on the same device).
 
