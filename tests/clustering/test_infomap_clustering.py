@@ -62,3 +62,10 @@ def test_a_similarity_floor_above_every_pair_leaves_only_outliers() -> None:
     assert result.num_clusters == 0 and result.num_outliers == features.shape[0]
     with pytest.raises(ValueError, match="min_similarity"):
         similarity_graph(features, k=5, min_similarity=1.5)
+
+
+def test_modules_are_read_safely_with_faiss_loaded() -> None:
+    import faiss  # noqa: F401  (a SWIG module: infomap's SWIG iterators crashed once it was loaded)
+
+    sources, targets = torch.tensor([0, 1, 2, 3, 4, 5]), torch.tensor([1, 2, 0, 4, 5, 3])
+    assert infomap_labels(6, sources, targets, torch.ones(6)).tolist() == [0, 0, 0, 1, 1, 1]

@@ -11,7 +11,10 @@ MSMT17 +3.6). Needs the ``infomap`` package (``pip install 'unreid[infomap]'``).
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -60,10 +63,9 @@ def infomap_labels(num_nodes: int, sources: Tensor, targets: Tensor, weights: Te
     # two-level modules on the undirected graph; Infomap's seeds start at 1
     solver = infomap.Infomap(f"--two-level --silent --num-trials 1 --seed {seed + 1}")
     solver.add_links(zip(sources.tolist(), targets.tolist(), weights.tolist()))
-    result = solver.run()  # recent releases return the result; older ones keep it on the solver
-    found = result.modules() if result is not None else solver.get_modules()
+    solver.run()
     modules = torch.full((num_nodes,), NOISE, dtype=torch.int64)  # [N]
-    for node, module in dict(found).items():
+    for node, module in _read_modules(solver).items():
         modules[node] = module
     ids, counts = torch.unique(modules[modules != NOISE], return_counts=True)  # [M], [M]
     kept = set(ids[counts >= min_size].tolist())
@@ -73,6 +75,17 @@ def infomap_labels(num_nodes: int, sources: Tensor, targets: Tensor, weights: Te
             order[module] = len(order)
     labels = torch.tensor([order.get(module, NOISE) for module in modules.tolist()], dtype=torch.int64)  # [N]
     return labels
+
+
+def _read_modules(solver: Any) -> dict[int, int]:
+    """Node -> module of a finished run, read from the ``.clu`` file Infomap writes. Not through its Python
+    iterators: those are SWIG proxies that crash (segmentation fault) once faiss, another SWIG module, is loaded."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "modules.clu"
+        solver.write_clu(str(path))
+        lines = path.read_text(encoding="utf-8").splitlines()
+    rows = (line.split() for line in lines if line.strip() and not line.startswith("#"))
+    return {int(row[0]): int(row[1]) for row in rows}  # node_id module flow
 
 
 def cluster_features_infomap(features: Tensor, *, k: int = 15, min_similarity: float = 0.6, min_size: int = 2,
