@@ -17,7 +17,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "generator_ablation_c
 
 
 def _ablation(tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    settings = {**TINY_SETTINGS, "model.pretrained": "", "train.epochs": 1}
+    # without TINY_SETTINGS' generator.enabled=false, which would come after the variants' own and switch them off
+    settings = {**{k: v for k, v in TINY_SETTINGS.items() if k != "generator.enabled"}, "model.pretrained": "",
+                "train.epochs": 1}
     tiny = [arg for pair in as_overrides(settings) for arg in ("--set", pair)]
     env = {**os.environ, "PYTHON": sys.executable, "VARIANTS": "colour learned", "SEEDS": "0", "THREADS": "1",
            "GEN_STEPS": "2", "GEN_HEIGHT": "16", "GEN_WIDTH": "16", "RENDER_HEIGHT": "32", "RENDER_WIDTH": "16"}
@@ -39,6 +41,7 @@ def test_ablation_trains_renders_and_compares(tmp_path: Path) -> None:
     for name in ("colour", "learned"):
         results = json.loads((out / "grid" / f"{name}_s0" / "results.json").read_text())
         assert 0.0 <= results["after"]["mAP"] <= 1.0
+        assert (out / "grid" / f"{name}_s0" / "generated_examples.png").is_file()  # generated images took part
     learned_config = (out / "grid" / "learned_s0" / "config.yaml").read_text()
     assert str(out / "rendered_learned") in learned_config and "kind: learned" in learned_config
     assert "| colour |" in done.stdout and "| learned |" in done.stdout
