@@ -11,10 +11,11 @@ true identity count on the cluster panel.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
+
+from unreid.engine.run_log import read_metrics
 
 PANELS = (("mAP", "mAP (%)", 100.0), ("clusters", "clusters", 1.0),
           ("pl_precision", "pair precision", 1.0), ("pl_recall", "pair recall", 1.0))
@@ -36,8 +37,7 @@ def by_epoch(runs: list[Path], key: str, *, scale: float = 1.0) -> dict[int, lis
     """Every seed's value of ``key`` at each epoch where it was logged (mAP: the evaluated epochs only)."""
     values: dict[int, list[float]] = defaultdict(list)
     for run in runs:
-        for line in (run / "metrics.jsonl").read_text(encoding="utf-8").splitlines():
-            row = json.loads(line) if line.strip() else {}
+        for row in read_metrics(run):
             if key in row:
                 values[int(row["epoch"])].append(scale * float(row[key]))
     return dict(sorted(values.items()))

@@ -95,8 +95,8 @@ def sweep_infomap(
 
     features = F.normalize(features.float(), dim=1)  # [N, D]
     rows: list[dict[str, float]] = []
+    lowest = min(min_similarity_values)  # one graph per k holds the links of every floor
     for k in k_values:
-        lowest = min(min_similarity_values)
         sources, targets, weights = similarity_graph(features, k=k, min_similarity=lowest)  # [E] each
         for min_similarity in min_similarity_values:
             keep = weights >= min_similarity  # [E]
