@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from unreid.clustering.cluster_algorithm import ClusterAlgorithm
 from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
+from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy
 from unreid.clustering.pseudo_labels import JaccardMethod
 from unreid.config.option import option
 from unreid.data.image_bank import BadFilePolicy
@@ -79,6 +80,9 @@ class ClusterConfig:
     eps_epochs: int = option(0, "schedule: epochs to reach eps", low=0)
     auto_rho: float = option(1.6e-3, "auto: eps = mean of the smallest rho fraction of pairwise distances",
                              low=0.0, high=1.0, low_open=True)
+    neighbours: NeighbourhoodPolicy = option(
+        NeighbourhoodPolicy.FIXED, "fixed: k1, k2, min_samples as set | auto: scaled to the number of training images "
+        "(k1 = sqrt(N)/4 in [3, 30]; see unreid.clustering.neighbourhood_sizes)")
     camera_centering: bool = option(False, "subtract each camera's mean feature before clustering")
     infomap_k: int = option(15, "infomap: nearest neighbours linked per image", low=1)
     infomap_min_similarity: float = option(0.6, "infomap: weakest cosine similarity that makes a link",

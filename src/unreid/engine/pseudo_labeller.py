@@ -19,6 +19,7 @@ from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.cluster_algorithm import ClusterAlgorithm
 from unreid.clustering.eps_policy import EpsPolicy
 from unreid.clustering.infomap_clustering import cluster_features_infomap
+from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy, NeighbourhoodSizes, sizes_for_collection
 from unreid.clustering.oracle_labels import oracle_labels
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
@@ -74,15 +75,25 @@ class ClusteringLabeller:
             result = cluster_features_infomap(features, k=c.infomap_k, min_similarity=c.infomap_min_similarity,
                                               min_size=c.infomap_min_size)
         else:
+            sizes = self.neighbourhood_sizes(features.shape[0])
             result = cluster_features(
-                features, k1=c.k1, k2=c.k2, eps=c.eps_for(epoch), min_samples=c.min_samples, method=c.method,
-                auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
+                features, k1=sizes.k1, k2=sizes.k2, eps=c.eps_for(epoch), min_samples=sizes.min_samples,
+                method=c.method, auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
             )
         assert result.core is not None
         labels = result.labels.cpu()  # [N]
         diagnostics = {"eps": round(result.eps, 4), **quality_diagnostics(labels, records)}
+        if c.algorithm is not ClusterAlgorithm.INFOMAP:
+            diagnostics.update(k1=float(sizes.k1), min_samples=float(sizes.min_samples))
         return EpochLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
                             diagnostics=diagnostics)
+
+    def neighbourhood_sizes(self, num_images: int) -> NeighbourhoodSizes:
+        """``k1``, ``k2``, ``min_samples`` as configured, or scaled to ``num_images`` (``cluster.neighbours``)."""
+        c = self.cluster
+        if c.neighbours is NeighbourhoodPolicy.AUTO:
+            return sizes_for_collection(num_images)
+        return NeighbourhoodSizes(k1=c.k1, k2=c.k2, min_samples=c.min_samples)
 
     def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
                      lr: float) -> str:
@@ -92,7 +103,8 @@ class ClusteringLabeller:
                     f"(now {c.infomap_min_similarity}) or cluster.infomap_min_size (now {c.infomap_min_size}), "
                     "or set cluster.algorithm=dbscan")
         return no_clusters_hint(features=features, records=records, eps=self.cluster.eps_for(epoch),
-                                min_samples=self.cluster.min_samples, num_outliers=num_outliers, lr=lr,
+                                min_samples=self.neighbourhood_sizes(features.shape[0]).min_samples,
+                                num_outliers=num_outliers, lr=lr,
                                 trained=epoch > 0)
 
 
