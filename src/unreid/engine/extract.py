@@ -1,8 +1,16 @@
-"""Feature extraction: embeddings of every image of an :class:`~unreid.data.image_bank.ImageBank`."""
+"""Feature extraction: embeddings of every image of an :class:`~unreid.data.image_bank.ImageBank`.
+
+Every inference pass (each epoch's training-set extraction, the evaluation, ``unreid extract``,
+``search`` and ``serve``) goes through :func:`extract_features`, which runs the model with
+torch (the reference path) or with onnxruntime on its weights of the moment
+(:mod:`~unreid.engine.onnx_inference`), as :class:`~unreid.engine.inference_engine.InferenceEngine`
+chooses.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 
 import torch
 import torch.nn.functional as F
@@ -10,6 +18,9 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from unreid.data.batch_augment import normalize
+from unreid.engine.inference_engine import InferenceEngine, resolve_engine
+
+logger = logging.getLogger(__name__)
 
 
 def autocast_context(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager[None]:
@@ -23,8 +34,36 @@ def autocast_context(device: torch.device, dtype: torch.dtype | None) -> context
 def extract_features(
     model: nn.Module, pixels: Tensor, *, batch_size: int = 256, amp_dtype: torch.dtype | None = None,
     channels_last: bool = False, progress: bool = True, desc: str = "extract",
+    engine: InferenceEngine | str = InferenceEngine.AUTO, threads: int = 0,
 ) -> Tensor:
-    """L2-normalised embeddings ``[N, D]`` (float32, on the model's device) of ``uint8 [N, 3, H, W]`` images."""
+    """L2-normalised embeddings ``[N, D]`` (float32, on the model's device) of ``uint8 [N, 3, H, W]`` images.
+
+    Args:
+        engine: ``auto`` runs onnxruntime for a full-precision CPU model when it is installed, else
+            torch; a model that cannot be exported falls back to torch with one warning.
+        threads: onnxruntime's intra-op threads (``0``: torch's current number).
+    """
+    device = next(model.parameters()).device
+    chosen = resolve_engine(engine, device=device, amp_dtype=amp_dtype)
+    if chosen is InferenceEngine.ONNXRUNTIME and pixels.shape[0] > 0:
+        from unreid.engine.onnx_inference import ExportFailed, export_failed_before, onnxruntime_features
+
+        if not export_failed_before(model):
+            try:
+                return onnxruntime_features(model, pixels, batch_size=batch_size, threads=threads,
+                                            progress=progress, desc=desc)  # [N, D]
+            except ExportFailed as error:
+                logger.warning("%s; extracting with torch instead", error)
+    return torch_features(model, pixels, batch_size=batch_size, amp_dtype=amp_dtype, channels_last=channels_last,
+                          progress=progress, desc=desc)  # [N, D]
+
+
+@torch.no_grad()
+def torch_features(
+    model: nn.Module, pixels: Tensor, *, batch_size: int = 256, amp_dtype: torch.dtype | None = None,
+    channels_last: bool = False, progress: bool = True, desc: str = "extract",
+) -> Tensor:
+    """The reference path of :func:`extract_features`: the torch model in eval mode, batch by batch."""
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
