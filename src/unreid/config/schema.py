@@ -17,6 +17,7 @@ from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy
 from unreid.clustering.pseudo_labels import JaccardMethod
 from unreid.config.option import option
 from unreid.data.image_bank import BadFilePolicy
+from unreid.engine.inference_engine import InferenceEngine
 from unreid.engine.precision import AmpMode
 from unreid.generator.generator_kind import GeneratorKind
 from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
@@ -186,6 +187,9 @@ class EvalConfig:
     rerank: bool = option(False, "k-reciprocal re-ranking of the evaluation distances")
     batch_size: int = option(256, "images per forward pass when extracting", low=1)
     grid_queries: int = option(6, "queries shown in the ranked-list grids", low=0)
+    engine: InferenceEngine = option(
+        InferenceEngine.AUTO, "engine of every inference pass (each epoch's extraction, the evaluation): auto "
+        "(onnxruntime for a full-precision CPU model when installed, else torch) | torch | onnxruntime")
 
 
 @dataclass
