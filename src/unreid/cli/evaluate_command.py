@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from unreid.cli.train_command import add_config_arguments
 from unreid.data.records import ReIDSplit
+from unreid.io.output_guard import add_overwrite_argument
 
 if TYPE_CHECKING:
     from unreid.config.schema import RunConfig
@@ -23,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("checkpoint", type=Path, help="model.pth or last.pth of a run")
     add_config_arguments(parser)
     parser.add_argument("--rerank", action="store_true", help="k-reciprocal re-ranking")
-    parser.add_argument("--grid", type=Path, default=None, help="write a ranked-list image grid here")
+    parser.add_argument("--grid", type=Path, default=None, help="write a ranked-list image grid here (.png/.jpg)")
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -38,7 +40,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.grid is not None:
         from unreid.cli.output_paths import check_writable
+        from unreid.io.output_guard import check_output_file
 
+        if args.grid.suffix.lower() not in GRID_SUFFIXES:
+            raise ValueError(f"--grid {str(args.grid)!r}: a grid is an image ({', '.join(GRID_SUFFIXES)}); "
+                             f"e.g. --grid {args.grid.with_suffix('.png')}")
+        check_output_file(args.grid, flag="--grid", overwrite=args.overwrite, inputs=[args.checkpoint, *args.config])
         check_writable(args.grid, what="--grid")
     state = load_checkpoint(args.checkpoint)
     spec = ModelSpec.from_dict(state.get("model_spec"), source=args.checkpoint)
@@ -60,21 +67,27 @@ def run(args: argparse.Namespace) -> int:
     if args.grid:
         save_ranked_list_grid(path=args.grid, query_records=split.query, gallery_records=split.gallery,
                               distances=out.distances)
-    print(json.dumps({k: round(100 * v, 2) for k, v in metrics.items()}))
+    counts = {"queries_evaluated": out.result.num_valid_queries,
+              "queries_skipped": len(split.query) - out.result.num_valid_queries}  # skipped: no match in the gallery
+    print(json.dumps({**{k: round(100 * v, 2) for k, v in metrics.items()}, **counts}))
     return 0
+
+
+GRID_SUFFIXES = (".png", ".jpg", ".jpeg")
+"""Image files ``--grid`` may write."""
 
 
 def load_query_gallery(root: Path) -> ReIDSplit:
     """Query and gallery of a Market-1501-style root that has no training folder (junk dropped)."""
-    from unreid.data.market1501 import JUNK_PERSON, SUBSET_FOLDERS, parse_market_name
+    from unreid.data.market1501 import JUNK_PERSON, SUBSET_FOLDERS, image_files, parse_market_name
     from unreid.data.records import Record
 
     subsets: dict[str, list[Record]] = {}
     for subset in ("query", "gallery"):
         folder = root / SUBSET_FOLDERS[subset]
-        paths = sorted(folder.glob("*.jpg")) if folder.is_dir() else []
+        paths = image_files(folder) if folder.is_dir() else []
         if not paths:
-            raise ValueError(f"{folder}: missing or without *.jpg crops; evaluation needs {root}/query/ and "
+            raise ValueError(f"{folder}: missing or without *.jpg/*.png crops; evaluation needs {root}/query/ and "
                              f"{root}/bounding_box_test/ with PPPP_cCsS_FFFFFF_BB.jpg files")
         records = [Record(p, *parse_market_name(p)) for p in paths]
         subsets[subset] = [r for r in records if r.person_id != JUNK_PERSON]

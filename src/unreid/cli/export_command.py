@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from unreid.io.output_guard import add_overwrite_argument
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export a trained model for deployment")
@@ -14,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     onnx.add_argument("--out", type=Path, required=True, help="output .onnx file")
     onnx.add_argument("--opset", type=int, default=17, help="ONNX opset version")
     onnx.add_argument("--no-check", action="store_true", help="skip the onnxruntime-vs-PyTorch comparison")
+    add_overwrite_argument(onnx)
     onnx.set_defaults(func=run_onnx)
 
 
@@ -21,9 +24,12 @@ def run_onnx(args: argparse.Namespace) -> int:
     import numpy as np
 
     from unreid.cli.output_paths import check_writable, writing
+    from unreid.io.output_guard import check_output_file
     from unreid.retrieval.feature_extractor import FeatureExtractor
     from unreid.retrieval.onnx_export import export_onnx
 
+    check_output_file(args.out, flag="--out", overwrite=args.overwrite, inputs=[args.checkpoint],
+                      ours=lambda path: path.suffix == ".onnx")
     check_writable(args.out, what="--out")
     extractor = FeatureExtractor.from_checkpoint(args.checkpoint)
     with writing(args.out, what="--out"):

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from unreid.cli.model_arguments import add_model_arguments
+from unreid.io.output_guard import add_overwrite_argument
 
 logger = logging.getLogger(__name__)
 
@@ -23,16 +24,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--bad-files", choices=["error", "skip"], default="error",
                         help="unreadable images: refuse listing them all (error), or leave them out (skip)")
     add_model_arguments(parser)
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.model_arguments import load_embedder
     from unreid.cli.output_paths import check_writable, writing
-    from unreid.retrieval.feature_file import records_path, save_features
+    from unreid.io.output_guard import check_output_file
+    from unreid.retrieval.feature_file import FEATURE_SUFFIXES, records_path, save_features
     from unreid.retrieval.image_records import records_of_source
     from unreid.retrieval.unreadable_images import embed_readable
 
+    if args.out.suffix not in FEATURE_SUFFIXES:
+        raise ValueError(f"--out {str(args.out)!r}: feature files end in {' or '.join(FEATURE_SUFFIXES)}; "
+                         f"e.g. --out {args.out.with_suffix('.npy')}")
+    inputs = [args.source, args.checkpoint, args.onnx]
+    for flag, path in (("--out", args.out), ("--out (its records file)", records_path(args.out))):
+        check_output_file(path, flag=flag, overwrite=args.overwrite, inputs=inputs,
+                          ours=lambda p: records_path(args.out).is_file())  # a feature file with its records
     records = records_of_source(args.source, subset=args.subset, pattern=args.pattern)
     check_writable(args.out, what="--out")
     check_writable(records_path(args.out), what="--out (its records file)")

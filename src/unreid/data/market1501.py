@@ -86,11 +86,16 @@ def bad_names_message(bad: list[Path], *, shown: int = 10) -> str:
     )
 
 
+def image_files(folder: Path) -> list[Path]:
+    """The image files of ``folder`` (``.jpg``, ``.jpeg``, ``.png`` in any case, doubled endings too), sorted."""
+    return sorted(p for p in Path(folder).iterdir() if _IMAGE_ENDING.search(p.name) and p.is_file())
+
+
 def _read_subset(folder: Path, *, keep_distractors: bool, bad: list[Path]) -> list[Record]:
     """The records of one subset folder; names that do not parse are appended to ``bad``."""
     records: list[Record] = []
     junk = distractors = 0
-    for path in sorted(p for p in folder.iterdir() if _IMAGE_ENDING.search(p.name) and p.is_file()):
+    for path in image_files(folder):
         try:
             person_id, camera_id = parse_market_name(path)
         except ValueError:
