@@ -149,7 +149,8 @@ def _run(
         evaluator = QueryGalleryEvaluator(
             query_pixels=banks["query"].pixels, gallery_pixels=banks["gallery"].pixels, query_records=split.query,
             gallery_records=split.gallery, rerank=config.eval.rerank, batch_size=config.eval.batch_size,
-            amp_dtype=amp, channels_last=t.channels_last, progress=progress, grid_queries=config.eval.grid_queries)
+            amp_dtype=amp, channels_last=t.channels_last, progress=progress, grid_queries=config.eval.grid_queries,
+            engine=config.eval.engine)
     else:
         logger.warning("%s has no query/gallery images: training without evaluation", split.name)
     model = build_model(config.model, device=device, channels_last=t.channels_last)
@@ -180,6 +181,7 @@ def _run(
         train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
         teacher=MeanTeacher(model, momentum=t.teacher_momentum) if t.teacher_momentum > 0 else None, hooks=hooks,
         amp_dtype=amp, extract_batch_size=config.eval.batch_size, progress=progress, dist_ctx=ctx,
+        extract_engine=config.eval.engine,
     )
     point = resume_point(run_dir) if resume else None
     if point is not None:

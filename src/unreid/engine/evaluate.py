@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from unreid.data.records import Record
 from unreid.engine.extract import extract_features
+from unreid.engine.inference_engine import InferenceEngine
 from unreid.evaluation import RankingResult, evaluate_ranking, k_reciprocal_rerank
 
 
@@ -40,16 +41,17 @@ def evaluate_model(
     amp_dtype: torch.dtype | None = None,
     channels_last: bool = False,
     progress: bool = True,
+    engine: InferenceEngine | str = InferenceEngine.AUTO,
 ) -> EvaluationOutput:
     """Extract query and gallery embeddings, rank, and score mAP / CMC / mINP.
 
     With ``rerank=True`` the distances are re-ranked with k-reciprocal encoding
-    (Zhong et al., CVPR 2017) before scoring.
+    (Zhong et al., CVPR 2017) before scoring. ``engine`` runs both passes (see :func:`extract_features`).
     """
     qf = extract_features(model, query_pixels, batch_size=batch_size, amp_dtype=amp_dtype,
-                          channels_last=channels_last, progress=progress, desc="query")  # [Q, D]
+                          channels_last=channels_last, progress=progress, desc="query", engine=engine)  # [Q, D]
     gf = extract_features(model, gallery_pixels, batch_size=batch_size, amp_dtype=amp_dtype,
-                          channels_last=channels_last, progress=progress, desc="gallery")  # [G, D]
+                          channels_last=channels_last, progress=progress, desc="gallery", engine=engine)  # [G, D]
     distances = cosine_distance(qf, gf)  # [Q, G]
     if rerank:
         distances = k_reciprocal_rerank(q_g=distances, q_q=cosine_distance(qf, qf), g_g=cosine_distance(gf, gf))
@@ -68,23 +70,25 @@ class QueryGalleryEvaluator:
         query_pixels / gallery_pixels: ``uint8 [Q | G, 3, H, W]`` decoded images.
         query_records / gallery_records: their identities and cameras.
         grid_queries: queries shown by :meth:`save_grid`'s ranked-list image.
+        engine: the inference engine of both passes (``eval.engine``).
     """
 
     def __init__(self, *, query_pixels: Tensor, gallery_pixels: Tensor, query_records: list[Record],
                  gallery_records: list[Record], rerank: bool = False, batch_size: int = 256,
                  amp_dtype: torch.dtype | None = None, channels_last: bool = False, progress: bool = True,
-                 grid_queries: int = 6) -> None:
+                 grid_queries: int = 6, engine: InferenceEngine | str = InferenceEngine.AUTO) -> None:
         self.query_pixels, self.gallery_pixels = query_pixels, gallery_pixels
         self.query_records, self.gallery_records = query_records, gallery_records
         self.rerank, self.batch_size, self.amp_dtype = rerank, batch_size, amp_dtype
         self.channels_last, self.progress, self.grid_queries = channels_last, progress, grid_queries
+        self.engine = engine
 
     def run(self, model: nn.Module) -> EvaluationOutput:
         return evaluate_model(
             model, query_pixels=self.query_pixels, gallery_pixels=self.gallery_pixels,
             query_records=self.query_records, gallery_records=self.gallery_records, rerank=self.rerank,
             batch_size=self.batch_size, amp_dtype=self.amp_dtype, channels_last=self.channels_last,
-            progress=self.progress,
+            progress=self.progress, engine=self.engine,
         )
 
     def __call__(self, model: nn.Module) -> dict[str, float]:

@@ -36,6 +36,7 @@ from unreid.engine.distributed import (
 from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
 from unreid.engine.failure_hints import weights_problem
+from unreid.engine.inference_engine import InferenceEngine
 from unreid.engine.mean_teacher import MeanTeacher
 from unreid.engine.pseudo_labeller import EpochLabels, PseudoLabeller
 from unreid.engine.resume_settings import apply_resumed_settings
@@ -81,6 +82,7 @@ class UnsupervisedTrainer:
         hooks: run in order after each epoch and after training, on the main process.
         amp_dtype: autocast dtype (``None``: full precision).
         extract_batch_size: images per forward pass when extracting.
+        extract_engine: the inference engine of each epoch's extraction (``eval.engine``).
         progress: show progress bars.
         dist_ctx: the DDP context (default: the initialised process group, if any).
     """
@@ -89,13 +91,14 @@ class UnsupervisedTrainer:
                  train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp | None = None,
                  teacher: MeanTeacher | None = None, hooks: Sequence[EpochHook] = (),
                  amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256, progress: bool = True,
-                 dist_ctx: DistributedContext | None = None) -> None:
+                 dist_ctx: DistributedContext | None = None,
+                 extract_engine: InferenceEngine | str = InferenceEngine.AUTO) -> None:
         self.model, self.data, self.labeller, self.loss = model, data, labeller, loss
         self.train, self.memory_options, self.hooks = train, memory, list(hooks)
         self.level_ramp = level_ramp or LevelRamp()
         self.teacher = teacher
         self.after_step = [teacher.update] if teacher is not None else []
-        self.amp_dtype, self.extract_batch_size = amp_dtype, extract_batch_size
+        self.amp_dtype, self.extract_batch_size, self.extract_engine = amp_dtype, extract_batch_size, extract_engine
         self.ctx = dist_ctx or current_context()
         self.progress = progress and self.ctx.is_main
         self.device = next(model.parameters()).device
@@ -160,7 +163,7 @@ class UnsupervisedTrainer:
         local = extract_features(
             self.inference_model, pixels[rows.to(pixels.device)] if self.ctx.enabled else pixels,
             batch_size=self.extract_batch_size, amp_dtype=self.amp_dtype, channels_last=self.train.channels_last,
-            progress=self.progress, desc=f"epoch {epoch} extract",
+            progress=self.progress, desc=f"epoch {epoch} extract", engine=self.extract_engine,
         )  # [N / world, D]
         features = unshard(all_gather_cat(local, self.ctx), self.num_real, self.ctx)  # [N, D]
         self._times["extract"] = time.perf_counter() - t0
