@@ -24,7 +24,8 @@ def load_split(data: DataConfig) -> ReIDSplit:
         options["config"] = SyntheticConfig(num_identities=data.synthetic_identities, seed=data.synthetic_seed,
                                             camera_strength=data.synthetic_camera_strength)
     elif data.dataset == "folder":
-        options = {"pattern": data.folder_pattern,
+        options = {"pattern": data.folder_pattern, "layout": data.folder_layout,
+                   "camera_level": data.folder_camera_level,
                    "query": Path(data.folder_query) if data.folder_query else None,
                    "gallery": Path(data.folder_gallery) if data.folder_gallery else None}
     return load_dataset(data.dataset, Path(data.root).expanduser(), **options)

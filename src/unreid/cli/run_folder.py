@@ -37,6 +37,7 @@ RUN_FILES = (
 
 RESUME_KEYS = (
     "data.dataset", "data.root", "data.height", "data.width", "data.max_train_images", "data.folder_pattern",
+    "data.folder_layout", "data.folder_camera_level",
     "data.synthetic_identities", "data.synthetic_seed", "data.synthetic_camera_strength",
     "model.backbone", "model.embedding_dim", "model.last_stride_one", "model.stride_in_1x1",
     "generator.enabled", "generator.per_image", "train.seed",

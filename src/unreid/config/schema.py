@@ -16,6 +16,7 @@ from unreid.clustering.eps_policy import EpsPolicy, scheduled_eps
 from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy
 from unreid.clustering.pseudo_labels import JaccardMethod
 from unreid.config.option import option
+from unreid.data.folder_layout import FolderLayout
 from unreid.data.image_bank import BadFilePolicy
 from unreid.engine.inference_engine import InferenceEngine
 from unreid.engine.precision import AmpMode
@@ -37,7 +38,13 @@ class DataConfig:
     root: str = option("data/market1501", "data set folder (folder: the training crops)")
     height: int = option(256, "input height in pixels", low=16)
     width: int = option(128, "input width in pixels", low=8)
-    folder_pattern: str = option(r"(?P<pid>\d+)_c(?P<cam>\d+)", "folder: regex on file names with groups pid and cam")
+    folder_layout: FolderLayout = option(
+        FolderLayout.AUTO, "folder: how crops are named: auto | market (0002_c1s1_x.jpg) | tracker "
+        "(cam1_track11_frame004101.jpg) | camera_folders (cam1/x.jpg, c3/, camera_3/) | flat (img_00000.jpg)")
+    folder_pattern: str = option("", "folder: regex on file names with optional groups cam, pid, track "
+                                     "('' = from folder_layout)")
+    folder_camera_level: int = option(0, "folder: N >= 1: the N-th folder below each folder names the camera, "
+                                         "whatever its name (0 = a folder named like cam3/, c3/, camera_3/)", low=0)
     folder_query: str = option("", "folder: query crops, for evaluation (with folder_gallery)")
     folder_gallery: str = option("", "folder: gallery crops, for evaluation (with folder_query)")
     synthetic_identities: int = option(120, "synthetic: number of identities", low=4)

@@ -6,11 +6,15 @@ training set is simply a new list of records whose ``person_id`` is the cluster 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 UNKNOWN_PERSON = -1
 """``person_id`` of a record whose identity is not known (unlabelled folders)."""
+
+UNKNOWN_TRACK = -1
+"""``track_id`` of a record that belongs to no known tracklet."""
 
 
 @dataclass(frozen=True)
@@ -22,11 +26,14 @@ class Record:
         person_id: ground-truth identity (``0`` = distractor in Market-1501 galleries),
             or :data:`UNKNOWN_PERSON`; in a pseudo-labelled list, the cluster id.
         camera_id: zero-based camera index (Market-1501's ``c1`` is camera 0).
+        track_id: tracklet of a within-camera tracker (crops of one person in one camera),
+            unique over the data set, or :data:`UNKNOWN_TRACK`.
     """
 
     path: Path
     person_id: int
     camera_id: int
+    track_id: int = UNKNOWN_TRACK
 
 
 @dataclass(frozen=True)
@@ -48,9 +55,12 @@ class ReIDSplit:
         """A short table of image, identity and camera counts per subset."""
         lines = [f"{self.name}: subset   | images | ids  | cams"]
         for subset, records in (("train", self.train), ("query", self.query), ("gallery", self.gallery)):
-            ids = len({r.person_id for r in records})
+            known = {r.person_id for r in records if r.person_id != UNKNOWN_PERSON}
+            ids = f"{len(known):4d}" if known or not records else "identities unknown"
             cams = len({r.camera_id for r in records})
-            lines.append(f"  {subset:<7}| {len(records):6d} | {ids:4d} | {cams:4d}")
+            lines.append(f"  {subset:<7}| {len(records):6d} | {ids} | {cams:4d}")
+        if self.notes.get("cameras") == "unknown":
+            lines.append("  cameras unknown: every image is camera 0")
         return "\n".join(lines)
 
 
@@ -58,4 +68,4 @@ def relabel(records: list[Record], labels: list[int]) -> list[Record]:
     """Return the records with ``person_id`` replaced by ``labels``; ``-1`` labels are dropped."""
     if len(records) != len(labels):
         raise ValueError(f"relabel: {len(records)} records but {len(labels)} labels")
-    return [Record(r.path, int(l), r.camera_id) for r, l in zip(records, labels) if l >= 0]
+    return [dataclasses.replace(r, person_id=int(l)) for r, l in zip(records, labels) if l >= 0]

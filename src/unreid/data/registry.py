@@ -70,7 +70,7 @@ def _load_folder(root: Path, **options: Any) -> ReIDSplit:
 DATASETS: dict[str, DatasetEntry] = {
     "market1501": DatasetEntry(load=load_market1501),
     "msmt17": DatasetEntry(load=load_msmt17),
-    "folder": DatasetEntry(load=_load_folder, required=("pattern",), optional=("query", "gallery")),
+    "folder": DatasetEntry(load=_load_folder, optional=("pattern", "layout", "camera_level", "query", "gallery")),
     "synthetic": DatasetEntry(load=_load_synthetic, optional=("config", "overwrite"), reads_existing_root=False),
 }
 """Every data set :func:`load_dataset` knows, by name."""
