@@ -6,6 +6,8 @@ Routes:
     ``GET /api/examples?n=12``     gallery crops offered as queries
     ``POST /api/search?top_k=10``  an image file as the body or as the ``file`` field of a form
     ``GET /api/search?gallery=I``  hits of gallery crop ``I`` used as the query
+                                   (both take ``camera``, ``exclude_self``, ``exclude_same_camera``)
+    ``GET /api/identities``        the gallery clustered into identities (computed once, on first call)
     ``GET /gallery/I``             the image of gallery entry ``I`` (by row number only)
     ``GET /openapi.json``          the OpenAPI schema of the API
 
@@ -34,6 +36,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from unreid.serving.openapi import openapi_schema
+from unreid.serving.search_filters import FILTER_PARAMETERS
 from unreid.serving.search_service import BadRequest, SearchService
 from unreid.serving.upload import read_upload
 
@@ -111,18 +114,25 @@ def build_app(service: SearchService) -> ASGIApp:
         return JSONResponse({"examples": service.examples(_integer(query.get("n", "12"), "n"))})
 
     async def search_gallery(request: Request) -> Response:
-        query = _query(request, ("gallery", "top_k"))
+        query = _query(request, ("gallery", "top_k", *FILTER_PARAMETERS))
         if "gallery" not in query:
             raise BadRequest("GET /api/search needs gallery=ROW; to search with an image, POST it")
         row, top_k = _integer(query["gallery"], "gallery"), service.top_k(query.get("top_k"))
-        return JSONResponse({"results": service.search_gallery_item(row, top_k=top_k)})
+        filters = service.filters(query)
+        return JSONResponse({"results": service.search_gallery_item(row, top_k=top_k, filters=filters)})
 
     async def search_upload(request: Request) -> Response:
-        top_k = service.top_k(_query(request, ("top_k",)).get("top_k"))
+        query = _query(request, ("top_k", *FILTER_PARAMETERS))
+        top_k, filters = service.top_k(query.get("top_k")), service.filters(query)
         data = await read_upload(request, service.limits)
         loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(decoders, functools.partial(service.search_upload, data, top_k=top_k))
+        results = await loop.run_in_executor(
+            decoders, functools.partial(service.search_upload, data, top_k=top_k, filters=filters))
         return JSONResponse({"results": results})
+
+    async def identities(request: Request) -> Response:
+        _query(request, ())
+        return JSONResponse(await run_in_threadpool(service.identities))
 
     async def gallery(request: Request) -> Response:
         _query(request, ())
@@ -148,6 +158,7 @@ def build_app(service: SearchService) -> ASGIApp:
         Route("/api/examples", guarded(examples), methods=["GET"]),
         Route("/api/search", guarded(search_gallery), methods=["GET"]),
         Route("/api/search", guarded(search_upload), methods=["POST"]),
+        Route("/api/identities", guarded(identities), methods=["GET"]),
         Route("/gallery/{row:str}", guarded(gallery), methods=["GET"]),
         Route("/openapi.json", schema, methods=["GET"]),
     ]

@@ -22,6 +22,20 @@ def openapi_schema(limits: ServiceLimits) -> dict[str, Any]:
     top_k = {"name": "top_k", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": limits.max_top_k, "default": 10}}
     bad = _error("a malformed or unknown query parameter")
+    filters = [
+        {"name": "camera", "in": "query", "required": False,
+         "description": "only gallery crops of this camera: the zero-based camera_id of the results "
+                        "(0 is the page's c1), or the label c1, c2, ...; must be a camera of the gallery",
+         "schema": {"type": ["integer", "string"], "examples": [0, "c1"]}},
+        {"name": "exclude_self", "in": "query", "required": False,
+         "description": "leave out the query's own gallery entry: the picked row and any entry with the same "
+                        "image path (GET), or gallery files with exactly the uploaded bytes (POST)",
+         "schema": {"type": "boolean", "default": False}},
+        {"name": "exclude_same_camera", "in": "query", "required": False,
+         "description": "leave out gallery crops of the query's camera (the Market-1501 protocol); needs a "
+                        "query of known camera, so a gallery crop (GET): 400 for uploads",
+         "schema": {"type": "boolean", "default": False}},
+    ]
     return {
         "openapi": "3.1.0",
         "info": {"title": "unreid serve", "version": "1",
@@ -34,14 +48,21 @@ def openapi_schema(limits: ServiceLimits) -> dict[str, Any]:
                 "parameters": [{"name": "n", "in": "query", "schema": {
                     "type": "integer", "minimum": 1, "maximum": limits.max_examples, "default": 12}}],
                 "responses": {"200": {"description": "evenly spaced gallery entries"}, "400": bad}}},
+            "/api/identities": {"get": {
+                "summary": "the gallery clustered into identities without labels (computed on the first call)",
+                "description": "Jaccard + DBSCAN with k1/k2/min_samples scaled to the gallery size; each identity "
+                               "has its crops grouped by camera. Fewer than 4 crops: an empty list and a message.",
+                "responses": {"200": {"description": "identities, largest first",
+                                      "content": {"application/json": {"schema": {
+                                          "$ref": "#/components/schemas/Identities"}}}}, "400": bad}}},
             "/api/search": {
                 "get": {"summary": "hits of a gallery entry used as the query",
                         "parameters": [{"name": "gallery", "in": "query", "required": True,
-                                        "schema": {"type": "integer", "minimum": 0}}, top_k],
+                                        "schema": {"type": "integer", "minimum": 0}}, top_k, *filters],
                         "responses": {"200": _hits(), "400": bad, "404": _error("no such gallery entry")}},
                 "post": {
                     "summary": "hits of an uploaded crop",
-                    "parameters": [top_k],
+                    "parameters": [top_k, *filters],
                     "requestBody": {"required": True, "content": {
                         "image/*": {"schema": {"type": "string", "format": "binary",
                                                "maxLength": limits.max_upload_bytes}},
@@ -59,6 +80,16 @@ def openapi_schema(limits: ServiceLimits) -> dict[str, Any]:
                 "responses": {"200": {"description": "the image file"}, "404": _error("no such gallery entry")}}},
         },
         "components": {"schemas": {
+            "Identities": {"type": "object", "properties": {
+                "count": {"type": "integer"}, "unassigned": {"type": "integer"}, "message": {"type": "string"},
+                "identities": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "size": {"type": "integer"},
+                    "cameras": {"type": "array", "items": {"type": "integer"}},
+                    "by_camera": {"type": "array", "items": {"type": "object", "properties": {
+                        "camera_id": {"type": "integer"}, "members": {"type": "array", "items": {
+                            "type": "object", "properties": {
+                                "index": {"type": "integer"}, "name": {"type": "string"},
+                                "image": {"type": "string"}, "camera_id": {"type": "integer"}}}}}}}}}}}},
             "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
             "Results": {"type": "object", "properties": {"results": {"type": "array", "items": {
                 "type": "object", "properties": {

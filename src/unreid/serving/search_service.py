@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,19 @@ from unreid.retrieval.image_input import (
     TooManyPixels,
     to_rgb,
 )
+from unreid.retrieval.image_records import UNKNOWN_CAMERA
 from unreid.retrieval.model_fingerprint import check_fingerprint
-from unreid.retrieval.search_results import search_index
+from unreid.retrieval.search_results import Hit, search_index
+from unreid.serving.gallery_identities import GalleryIdentities, gallery_identities
+from unreid.serving.search_filters import FilterError, SearchFilters, allowed_rows, parse_filters, same_file
 
 logger = logging.getLogger(__name__)
+
+NO_FILTERS = SearchFilters()
+_UPLOAD_COPIES = 4
+"""Extra hits fetched when an upload may have copies in the gallery (``exclude_self``)."""
+_SAME_IMAGE_SCORE = 0.999
+"""Only hits this similar to an upload are compared byte by byte with it."""
 
 
 class BadRequest(ValueError):
@@ -83,11 +92,13 @@ class SearchService:
         self.limits = limits or ServiceLimits()
         self._lock = threading.Lock()  # one forward pass at a time
         self._decoders = threading.BoundedSemaphore(self.limits.max_decoders)
+        self.cameras = sorted({r.camera_id for r in index.records} - {UNKNOWN_CAMERA})
+        self._identities: GalleryIdentities | None = None
+        self._identities_lock = threading.Lock()
 
     def info(self) -> dict[str, Any]:
-        cams = sorted({r.camera_id for r in self.index.records or []})
         return {"gallery_size": len(self.index), "dim": self.index.dim, "kind": self.index.kind.value,
-                "fingerprint": self.fingerprint, "cameras": len(cams),
+                "fingerprint": self.fingerprint, "cameras": len(self.cameras), "camera_ids": self.cameras,
                 "max_upload_bytes": self.limits.max_upload_bytes, "max_top_k": self.limits.max_top_k,
                 "max_pixels": self.limits.max_pixels}
 
@@ -100,13 +111,25 @@ class SearchService:
             raise BadRequest(f"top_k={k} is out of range; use 1..{self.limits.max_top_k}")
         return k
 
-    def search_upload(self, data: bytes, *, top_k: int) -> list[dict[str, Any]]:
-        """Ranked hits of an uploaded image file (JPEG, PNG, ...)."""
+    def filters(self, query: Mapping[str, str]) -> SearchFilters:
+        """The search filters named in the request's ``query`` parameters (400 when malformed)."""
+        try:
+            return parse_filters(query, cameras=self.cameras)
+        except FilterError as error:
+            raise BadRequest(str(error)) from None
+
+    def search_upload(self, data: bytes, *, top_k: int,
+                      filters: SearchFilters = NO_FILTERS) -> list[dict[str, Any]]:
+        """Ranked hits of an uploaded image file (JPEG, PNG, ...).
+
+        With ``exclude_self`` a gallery file holding exactly the uploaded bytes is left out.
+        """
         if not data:
             raise BadRequest("empty upload; send the image file as the request body")
         if len(data) > self.limits.max_upload_bytes:
             raise BadRequest(f"upload of {len(data)} bytes exceeds the limit of {self.limits.max_upload_bytes}",
                              status=413)
+        keep = self._allowed(filters, query_row=None, query_camera=UNKNOWN_CAMERA)  # before decoding
         with self._decoders:
             try:
                 image = to_rgb(data, max_pixels=self.limits.max_pixels)
@@ -114,24 +137,61 @@ class SearchService:
                 raise BadRequest(f"image too large: {error}", status=413) from None
             except ValueError as error:
                 raise BadRequest(f"not a readable image: {error}", status=415) from None
-            return self._search(image, top_k=top_k)
+            with self._lock:
+                query = self.embed([image])  # [1, D]
+        upload = data if filters.exclude_self else None
+        hits = self._ranked(query, top_k=top_k, keep=keep, upload=upload, fingerprint=self.fingerprint)
+        return [_public(h.as_dict()) for h in hits]
 
-    def search_gallery_item(self, row: int, *, top_k: int) -> list[dict[str, Any]]:
+    def search_gallery_item(self, row: int, *, top_k: int,
+                            filters: SearchFilters = NO_FILTERS) -> list[dict[str, Any]]:
         """Ranked hits of gallery crop ``row`` used as the query (its stored embedding).
 
         Each hit has ``match``: ``True`` / ``False`` when both person ids are known, else ``None``.
         """
         self._check_row(row)
-        hits = search_index(self.index, self.index.features[row : row + 1].cpu().numpy(), top_k=top_k,
-                            fingerprint=self.index.fingerprint, index_name=self.name)
-        query = self.index.records[row] if self.index.records else None
-        return [_public(h.as_dict(query)) for h in hits[0]]
+        assert self.index.records is not None
+        query = self.index.records[row]
+        keep = self._allowed(filters, query_row=row, query_camera=query.camera_id)
+        hits = self._ranked(self.index.features[row : row + 1].cpu().numpy(), top_k=top_k, keep=keep, upload=None,
+                            fingerprint=self.index.fingerprint)  # [1, D] query
+        return [_public(h.as_dict(query)) for h in hits]
 
-    def _search(self, image: ImageInput, *, top_k: int) -> list[dict[str, Any]]:
-        with self._lock:
-            query = self.embed([image])  # [1, D]
-        hits = search_index(self.index, query, top_k=top_k, fingerprint=self.fingerprint, index_name=self.name)
-        return [_public(h.as_dict()) for h in hits[0]]
+    def identities(self) -> dict[str, Any]:
+        """The gallery's identities (clustered on the first call, then cached)."""
+        with self._identities_lock:
+            if self._identities is None:
+                assert self.index.records is not None
+                self._identities = gallery_identities(features=self.index.features, records=self.index.records)
+            return self._identities.as_dict()
+
+    def _allowed(self, filters: SearchFilters, *, query_row: int | None, query_camera: int) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        assert self.index.records is not None
+        try:
+            keep = allowed_rows(self.index.records, filters, query_row=query_row, query_camera=query_camera)  # [G]
+        except FilterError as error:
+            raise BadRequest(str(error)) from None
+        return keep
+
+    def _ranked(self, query: np.ndarray, *, top_k: int, keep: np.ndarray | None, upload: bytes | None,
+                fingerprint: str | None) -> list[Hit]:
+        """The ``top_k`` best hits of ``query [1, D]`` among the ``keep`` rows, ranked 1.. again after filtering.
+
+        The index is asked for ``top_k`` plus the number of rows left out (plus a few for
+        copies of an uploaded file), doubling while filtering leaves fewer than ``top_k``.
+        """
+        size = len(self.index)
+        excluded = 0 if keep is None else int((~keep).sum())
+        fetch = min(size, top_k + excluded + (_UPLOAD_COPIES if upload is not None else 0))
+        while True:
+            hits = search_index(self.index, query, top_k=fetch, fingerprint=fingerprint, index_name=self.name)[0]
+            kept = [h for h in hits if (keep is None or keep[h.index]) and not (
+                upload is not None and h.score > _SAME_IMAGE_SCORE and same_file(Path(h.record.path), upload))]
+            if len(kept) >= top_k or fetch >= size:
+                return [replace(h, rank=rank) for rank, h in enumerate(kept[:top_k], start=1)]
+            fetch = min(size, 2 * fetch)
 
     def _check_row(self, row: int) -> None:
         if not 0 <= row < len(self.index):
