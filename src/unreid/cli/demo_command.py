@@ -7,8 +7,12 @@ from importlib import resources
 from pathlib import Path
 
 from unreid.cli.train_command import add_config_arguments, format_table
+from unreid.io.output_guard import add_overwrite_argument
 
 DEMO_CONFIG = "synthetic_cpu.yaml"
+
+DEMO_MARKER = ".unreid-demo"
+"""Written into a finished demo report: the next ``unreid demo`` may redraw that folder without ``--overwrite``."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("unreid-demo"), help="report folder (default ./unreid-demo)")
     parser.add_argument("--no-progress", action="store_true")
+    add_overwrite_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -25,7 +30,9 @@ def run(args: argparse.Namespace) -> int:
 
     with resources.as_file(resources.files("unreid.configs") / DEMO_CONFIG) as demo_yaml:
         config = load_config(files=[demo_yaml, *args.config], overrides=[f"output_dir={args.out}", *args.overrides])
-    outcome = run_training(config, overwrite=True, progress=not args.no_progress)  # a demo report is redrawn
+    own_report = (args.out / DEMO_MARKER).is_file()  # a demo report of ours is redrawn
+    outcome = run_training(config, overwrite=args.overwrite or own_report, progress=not args.no_progress)
+    (outcome.run_dir / DEMO_MARKER).write_text("written by `unreid demo`\n", encoding="utf-8")
     print("\nunreid demo: synthetic pedestrians, untrained vs trained")
     print(format_table(outcome.before, outcome.after))
     print(f"wall time {outcome.wall_time:.0f} s; report in {outcome.run_dir}/ "

@@ -22,6 +22,7 @@ import yaml
 
 from unreid.cli.output_paths import check_name_lengths, check_writable
 from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint, resume_point
+from unreid.io.output_guard import refuse_protected_folder
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,29 @@ class ResumeMode(enum.Enum):
 
 def _holds_run(run_dir: Path) -> list[str]:
     return [name for name in RUN_FILES if (run_dir / name).exists()]
+
+
+LEFT_BEFORE_FIRST_EPOCH = ("bad_files.txt", "ranked_lists_before.png", "generated_examples.png",
+                           "camera_style_generator.pth")
+"""Run files a run that stopped before its first saved epoch may leave (besides its own ``config.yaml``)."""
+
+
+def _is_own_config(run_dir: Path) -> bool:
+    """Whether ``run_dir/config.yaml`` is the resolved configuration a run into ``run_dir`` saved."""
+    try:
+        saved = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    if not isinstance(saved, dict) or not {"data", "model", "train", "loss", "cluster"} <= set(saved):
+        return False
+    written_for = saved.get("output_dir")
+    return isinstance(written_for, str) and Path(written_for).expanduser().resolve() == run_dir.resolve()
+
+
+def _not_ours(run_dir: Path, found: list[str]) -> list[str]:
+    """Files of ``found`` that no stopped run of ours leaves without a checkpoint: the user's own, or finished work."""
+    return [name for name in found if name not in LEFT_BEFORE_FIRST_EPOCH
+            and not (name == "config.yaml" and _is_own_config(run_dir))]
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -115,6 +139,7 @@ def check_run_folder(
     """
     run_dir = Path(run_dir)
     check_name_lengths(run_dir, what="output_dir")
+    refuse_protected_folder(run_dir, flag="output_dir")
     if run_dir.exists() and not run_dir.is_dir():
         raise ValueError(f"output_dir={str(run_dir)!r} is a file; give a folder")
     if resume is not ResumeMode.NO and overwrite:
@@ -126,6 +151,12 @@ def check_run_folder(
             raise ValueError(
                 f"output_dir={str(run_dir)!r} already holds a run ({', '.join(found)}); "
                 "continue it with --resume, replace it with --overwrite, or set another output_dir"
+            )
+        foreign = _not_ours(run_dir, found)
+        if foreign and not overwrite:
+            raise ValueError(
+                f"output_dir={str(run_dir)!r} holds {', '.join(foreign)} but no checkpoint: files a new run would "
+                "replace and did not write; set another output_dir, or give --overwrite to replace them"
             )
         if found and not overwrite:
             logger.info("%s holds a run that stopped before its first epoch was saved; starting it over", run_dir)
@@ -146,6 +177,19 @@ def check_run_folder(
         if found:
             logger.warning("--resume: no epoch of the run in %s was saved; starting it from epoch 0", run_dir)
         return False
+    if point.path.name == PREVIOUS and (run_dir / "model.pth").is_file():
+        raise ValueError(
+            f"output_dir={str(run_dir)!r} holds a finished run (model.pth) whose {LAST} is missing or damaged; "
+            f"continuing from {PREVIOUS} (epoch {point.epoch} finished) would redo epoch {point.epoch + 1} and "
+            f"replace model.pth: restore {LAST}, keep the run as it is, or start over with --overwrite"
+        )
+    done = point.epoch + 1
+    epochs = _flatten(config).get("train.epochs")
+    if isinstance(epochs, int) and epochs < done:
+        raise ValueError(
+            f"--resume: train.epochs={epochs} is fewer than the {done} epochs the run in {run_dir} already trained "
+            f"({point.path.name}); set train.epochs above {done} to train further, or use another output_dir"
+        )
     saved_spec = point.state.get("model_spec") or {}
     changed = _spec_changes(saved_spec, model_spec or {})
     saved_path = run_dir / "config.yaml"
@@ -197,10 +241,10 @@ def keep_finished_model(run_dir: Path, *, epochs: int) -> Path | None:
 def clear_run_files(run_dir: Path) -> list[str]:
     """Delete the files a run writes (for ``--overwrite``); returns their names."""
     removed = _holds_run(Path(run_dir)) + sorted(p.name for p in Path(run_dir).glob("model_epoch*.pth"))
+    if removed:
+        logger.warning("--overwrite: deleting %s from %s", ", ".join(removed), run_dir)
     for name in removed:
         (Path(run_dir) / name).unlink()
-    if removed:
-        logger.warning("--overwrite: deleted %s from %s", ", ".join(removed), run_dir)
     return removed
 
 

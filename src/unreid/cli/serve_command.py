@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 from pathlib import Path
 
 from unreid.cli.model_arguments import add_model_arguments
@@ -26,6 +27,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def bind_failure(*, host: str, port: int, error: OSError) -> str:
+    """Why ``host:port`` could not be bound, blaming the address or the port as the error says."""
+    import errno
+
+    if error.errno == errno.EADDRNOTAVAIL or isinstance(error, socket.gaierror):
+        return (f"cannot listen on {host}:{port} ({error}): {host} is not an address of this machine; "
+                "give --host 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)")
+    if error.errno == errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port} ({error}): the port is taken; choose another --port (0: any free one)"
+    if error.errno == errno.EACCES:
+        return f"cannot listen on {host}:{port} ({error}): ports below 1024 need privileges; choose --port 1024 or above"
+    return f"cannot listen on {host}:{port} ({error}); check --host and --port"
+
+
 def run(args: argparse.Namespace) -> int:
     from unreid.cli.model_arguments import load_embedder
     from unreid.retrieval.index_store import load_index
@@ -40,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
                         ("--decoders", args.decoders), ("--read-timeout", args.read_timeout)):
         if value <= 0:
             raise ValueError(f"{flag} {value} must be > 0")
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port {args.port} is not a port: give 1-65535 (or 0 for any free port)")
     index = load_index(args.index)
     embedder = load_embedder(args)
     service = SearchService(index=index, embed=embedder.embed, fingerprint=embedder.fingerprint, name=str(args.index),
@@ -51,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = SearchServer(service, host=args.host, port=args.port)
     except OSError as error:
-        raise ValueError(f"cannot listen on {args.host}:{args.port} ({error}); choose another --port") from error
+        raise ValueError(bind_failure(host=args.host, port=args.port, error=error)) from error
     print(f"serving {len(index)} gallery images at {server.url} (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()

@@ -39,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
                            progress=not args.no_progress)
     if outcome.after:
         print(format_table(outcome.before, outcome.after))
+    elif outcome.before:
+        print(format_table(outcome.before, {}))
+        print("no epoch trained (train.epochs=0): the untrained model only")
     else:
         print("trained without evaluation (the data set has no query/gallery images)")
     print(f"run folder: {outcome.run_dir}  wall time: {outcome.wall_time:.0f} s")
@@ -49,5 +52,7 @@ def format_table(before: dict[str, float], after: dict[str, float]) -> str:
     keys = ["mAP", "R1", "R5", "R10", "mINP"]
     lines = ["| model | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
     for name, row in (("untrained", before), ("trained (unreid)", after)):
+        if not row:
+            continue
         lines.append(f"| {name} | " + " | ".join(f"{100 * row[k]:.1f}" for k in keys) + " |")
     return "\n".join(lines)

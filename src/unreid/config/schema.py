@@ -175,7 +175,7 @@ class TrainConfig:
     weight_decay: float = option(5e-4, "Adam weight decay", low=0.0, high=1.0)
     lr_step: int = option(20, "epochs per learning-rate step", low=1)
     lr_gamma: float = option(0.1, "learning-rate factor at each step", low=0.0, high=1.0, low_open=True)
-    seed: int = option(0, "seed of every random choice (same seed, same numbers)")
+    seed: int = option(0, "seed of every random choice (same seed, same numbers)", low=0, high=2**32 - 1)
     device: str = option("auto", "auto | cpu | cuda | cuda:N")
     amp: AmpMode = option(AmpMode.AUTO, "mixed precision: auto (bf16 on CUDA) | bf16 | fp16 | none")
     channels_last: bool = option(True, "channels-last memory layout")
@@ -187,6 +187,8 @@ class TrainConfig:
         0.0, "mean teacher: EMA momentum (e.g. 0.999) of a model copy that is clustered, evaluated and saved (0 = off)",
         low=0.0, high=1.0, high_open=True)
     save_features: bool = option(False, "each epoch's training features (float16 .npy) in OUTPUT_DIR/features")
+    keep_checkpoints: int = option(0, "also keep every N-th epoch's model as epoch_NNN.pth (0 = none; best.pth, "
+                                      "chosen by the label-free score, is always kept)", low=0)
 
 
 @dataclass

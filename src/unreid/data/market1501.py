@@ -37,6 +37,7 @@ import logging
 import re
 from pathlib import Path
 
+from unreid.data.duplicate_files import drop_duplicate_files
 from unreid.data.records import Record, ReIDSplit
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ def load_market1501(root: Path) -> ReIDSplit:
                 "holding PPPP_cCsS_FFFFFF_BB.jpg crops"
             )
         subsets[subset] = _read_subset(folder, keep_distractors=subset == "gallery", bad=bad)
+    kept = set(drop_duplicate_files([r.path for r in subsets["train"]], role="training"))
+    subsets["train"] = [r for r in subsets["train"] if r.path in kept]
     if bad:
         raise ValueError(bad_names_message(bad))
     for subset, folder_name in SUBSET_FOLDERS.items():

@@ -25,6 +25,18 @@ COLLAPSED_COSINE = 0.999
 """Mean cosine similarity between all training features above which the features have collapsed."""
 
 
+SMALLEST_SAFE_TEMPERATURE = 1e-3
+"""Below this ``loss.temperature`` the similarities divided by it overflow (float16 at once, float32 in the gradients)."""
+
+
+def divergence_fix(*, lr: float, temperature: float | None = None) -> str:
+    """The setting to change when the loss or the weights stopped being finite: a tiny temperature, else the lr."""
+    if temperature is not None and temperature < SMALLEST_SAFE_TEMPERATURE:
+        return (f"loss.temperature={temperature:g} is too small (similarities divided by it overflow): "
+                "set it between 0.01 and 0.1 (default 0.05)")
+    return f"lower train.lr (now {lr:g})"
+
+
 def largest_weight(model: nn.Module) -> tuple[str, float]:
     """The parameter with the largest magnitude entry, and that magnitude."""
     name, top = "", 0.0
@@ -35,14 +47,15 @@ def largest_weight(model: nn.Module) -> tuple[str, float]:
     return name, top
 
 
-def weights_problem(model: nn.Module, *, epoch: int, lr: float) -> str | None:
+def weights_problem(model: nn.Module, *, epoch: int, lr: float, temperature: float | None = None) -> str | None:
     """A one-line failure when a parameter is not finite or above :data:`HUGE_WEIGHT`, else ``None``."""
     name, top = largest_weight(model)
+    fix = divergence_fix(lr=lr, temperature=temperature)
     if not torch.isfinite(torch.tensor(top)):
-        return f"epoch {epoch}: the weights are not finite ({name}); lower train.lr (now {lr:g}); this epoch was not saved"
+        return f"epoch {epoch}: the weights are not finite ({name}); {fix}; this epoch was not saved"
     if top > HUGE_WEIGHT:
         return (f"epoch {epoch}: the weights blew up (largest |w| {top:.3g} in {name}; healthy networks stay below "
-                f"~10): lower train.lr (now {lr:g}); this epoch was not saved")
+                f"~10): {fix}; this epoch was not saved")
     return None
 
 

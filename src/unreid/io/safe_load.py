@@ -27,6 +27,27 @@ def _names_objects(message: str) -> bool:
     return any(word in detail for word in ("GLOBAL", "global", "reduce", "allowlisted", "Can only build"))
 
 
+def _torch_detail(error: BaseException, *, limit: int = 160) -> str:
+    """The cause in torch's message, without its advice on how to load unsafely (and without colour codes)."""
+    message = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    if "WeightsUnpickler error:" in message:
+        message = message.split("WeightsUnpickler error:", 1)[1]
+    detail = " ".join(message.strip().splitlines()[:1]).strip() or type(error).__name__
+    return detail if len(detail) <= limit else detail[: limit - 3] + "..."
+
+
+def _not_finite(state: dict[str, Any]) -> list[str]:
+    """``name (count)`` of every floating tensor of the weights (``state["model"]``, else ``state``) with NaN or inf."""
+    weights = state["model"] if isinstance(state.get("model"), dict) else state
+    found = []
+    for name, value in weights.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            count = int((~torch.isfinite(value)).sum())
+            if count:
+                found.append(f"{name} ({count})")
+    return found
+
+
 class UnsafeCheckpointError(ValueError):
     """A ``.pth`` file holds Python objects beyond tensors and plain values (it could run code)."""
 
@@ -67,13 +88,18 @@ def load_checkpoint(
                 "which could run code when loaded; unreid never writes such files. Use a file written by "
                 "`unreid train` (or a plain state dict of tensors) from a source you trust"
             ) from None
-        raise ValueError(f"{path}: damaged {what} ({str(error)[:200]}); restore it or use another file") from error
+        raise ValueError(f"{path}: damaged {what} ({_torch_detail(error)}); restore it or use another file") from error
     except Exception as error:
-        raise ValueError(f"{path}: damaged or not a torch {what} ({str(error)[:200]}); restore it or use another file"
-                         ) from error
+        raise ValueError(f"{path}: damaged or not a torch {what} ({_torch_detail(error)}); restore it or use another "
+                         "file") from error
     if not isinstance(state, dict):
         raise ValueError(f"{path}: not an unreid {what} (a {type(state).__name__}, not a dict)")
     missing = [key for key in required if key not in state]
     if missing:
         raise ValueError(f"{path}: not an unreid {what} (no {', '.join(repr(k) for k in missing)} entry)")
+    broken = _not_finite(state)
+    if broken:
+        shown = ", ".join(broken[:3]) + (f" and {len(broken) - 3} more" if len(broken) > 3 else "")
+        raise ValueError(f"{path}: the {what} holds weights that are not finite (NaN/inf in {shown}): the training that "
+                         "wrote it diverged; use an earlier checkpoint (previous.pth) or retrain with a lower train.lr")
     return state

@@ -14,6 +14,18 @@ from typing import Any
 
 from unreid.models.embedding_model import EmbeddingModel, build_embedding_model
 
+_TYPES: dict[str, type] = {"backbone": str, "height": int, "width": int, "last_stride_one": bool,
+                           "stride_in_1x1": bool, "embedding_dim": int, "gem_p": float}
+"""The type of every ``model_spec`` entry (an ``int`` is accepted for ``gem_p``)."""
+
+
+def _is(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -40,6 +52,13 @@ class ModelSpec:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"{source}: model_spec has unknown keys {unknown}; was it written by a newer unreid?")
+        wrong = [f"{key}={values[key]!r} (expected {kind.__name__})" for key, kind in _TYPES.items()
+                 if key in values and not _is(values[key], kind)]
+        if wrong:
+            raise ValueError(f"{source}: model_spec is not valid: {', '.join(wrong)}; use the model.pth or last.pth "
+                             "written by `unreid train`")
+        if values["height"] < 1 or values["width"] < 1:
+            raise ValueError(f"{source}: model_spec height {values['height']} x width {values['width']} must be >= 1")
         try:
             return cls(**values)
         except TypeError as error:

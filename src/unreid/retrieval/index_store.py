@@ -55,8 +55,14 @@ def load_index(folder: Path) -> GalleryIndex:
         raise ValueError(f"{folder}: damaged gallery index ({error}); rebuild it with `unreid index build`") from error
     if features.shape[0] == 0:
         raise ValueError(f"{folder}: the gallery index is empty; rebuild it from a folder that holds crops")
-    kind = IndexKind.parse(meta.get("kind", "exact"))
-    options = IndexOptions(**meta.get("options", {}))
+    try:
+        if not isinstance(meta, dict) or not isinstance(meta.get("options", {}), dict):
+            raise TypeError("meta.json is not an object with an 'options' object")
+        kind = IndexKind.parse(meta.get("kind", "exact"))
+        options = IndexOptions(**meta.get("options", {}))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{meta_path}: damaged gallery index metadata ({error}); "
+                         f"rebuild it with `unreid index build ... --out {folder} --overwrite`") from None
     faiss_file = folder / "index.faiss"
     if kind is IndexKind.TORCH or not faiss_available() or not faiss_file.is_file():
         # torch, or rebuilt from features (exact kinds are cheap; no faiss falls back to torch)
@@ -66,5 +72,11 @@ def load_index(folder: Path) -> GalleryIndex:
 
     index = GalleryIndex(features, records=records or None, kind=IndexKind.TORCH, options=options,
                          fingerprint=meta.get("fingerprint"))
-    index.attach_faiss(faiss.read_index(str(faiss_file)), kind=kind)
+    try:
+        faiss_index = faiss.read_index(str(faiss_file))
+    except RuntimeError as error:
+        detail = str(error).strip().splitlines()[-1][:160] if str(error).strip() else type(error).__name__
+        raise ValueError(f"{faiss_file}: damaged faiss index ({detail}); rebuild it with "
+                         f"`unreid index build ... --out {folder} --overwrite`") from None
+    index.attach_faiss(faiss_index, kind=kind)
     return index
