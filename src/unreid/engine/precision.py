@@ -38,3 +38,14 @@ def resolve_amp(mode: AmpMode | str, device: torch.device) -> torch.dtype | None
     if mode is AmpMode.AUTO:
         return torch.bfloat16 if device.type == "cuda" else None
     return {AmpMode.NONE: None, AmpMode.BF16: torch.bfloat16, AmpMode.FP16: torch.float16}[mode]
+
+
+def grad_scaler(dtype: torch.dtype | None, device: torch.device) -> torch.amp.GradScaler:
+    """A loss scaler for training under autocast ``dtype`` on ``device``, enabled for float16 only.
+
+    float16 keeps 5 exponent bits, so gradients below about 3e-8 round to zero; the scaler
+    multiplies the loss before ``backward`` and divides the gradients before the step (skipping
+    steps whose gradients overflow). bfloat16 has float32's range and needs no scaling; a
+    disabled scaler passes the loss and the step through unchanged.
+    """
+    return torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)

@@ -11,6 +11,7 @@ from tqdm.auto import tqdm
 
 from unreid.engine.batch_stream import Batch, BatchStream
 from unreid.engine.extract import autocast_context
+from unreid.engine.precision import grad_scaler
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
@@ -42,6 +43,7 @@ def train_one_epoch(
     iterations: int,
     level_scale: float = 1.0,
     amp_dtype: torch.dtype | None = None,
+    scaler: torch.amp.GradScaler | None = None,
     gather: Callable[[Tensor], Tensor] | None = None,
     after_step: Sequence[Callable[[], None]] = (),
     progress: bool = True,
@@ -53,20 +55,25 @@ def train_one_epoch(
         loss: scores a batch of real and generated queries against ``memory``.
         batches: this epoch's batches (see :class:`BatchStream`).
         level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
+        amp_dtype: autocast dtype of the forward pass (``None``: full precision).
+        scaler: scales the loss under float16 (default: a fresh :func:`grad_scaler` for ``amp_dtype``;
+            pass one that lives across epochs to keep its calibrated scale).
         gather: under DDP, concatenates a tensor over all ranks, so every rank applies
             every rank's memory updates and the memories stay identical.
         after_step: called in order after every optimiser step (e.g. :meth:`MeanTeacher.update`).
     """
     device = next(model.parameters()).device
     model.train()
+    scaler = scaler if scaler is not None else grad_scaler(amp_dtype, device)
     sums: dict[str, Tensor] = {}
     for batch in tqdm(batches.batches(iterations), total=iterations, desc=desc, disable=not progress, leave=False):
         with autocast_context(device, amp_dtype):
             queries = model(batch.images)  # [B, D]
         terms = loss(queries, batch.targets, batch.owners, batch.is_real, memory, level_scale=level_scale)
         optimizer.zero_grad(set_to_none=True)
-        terms.total.backward()
-        optimizer.step()
+        scaler.scale(terms.total).backward()  # the identity unless float16
+        scaler.step(optimizer)  # unscales; skips the step if a gradient overflowed
+        scaler.update()
         for callback in after_step:
             callback()
         update_memory(memory, queries, batch, images_per_identity=batches.images_per_identity, gather=gather)

@@ -38,6 +38,7 @@ from unreid.engine.extract import extract_features
 from unreid.engine.failure_hints import weights_problem
 from unreid.engine.inference_engine import InferenceEngine
 from unreid.engine.mean_teacher import MeanTeacher
+from unreid.engine.precision import grad_scaler
 from unreid.engine.pseudo_labeller import EpochLabels, PseudoLabeller
 from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.train_epoch import train_one_epoch
@@ -116,6 +117,7 @@ class UnsupervisedTrainer:
         self.optimizer = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay,
                                           fused=True if self.device.type == "cuda" else None)
         self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, step_size=train.lr_step, gamma=train.lr_gamma)
+        self.scaler = grad_scaler(amp_dtype, self.device)  # float16 only; keeps its calibrated scale across epochs
         self.train_model: nn.Module = model
         if self.ctx.enabled:
             self.train_model = nn.parallel.DistributedDataParallel(
@@ -228,7 +230,7 @@ class UnsupervisedTrainer:
         losses = train_one_epoch(
             model=self.train_model, optimizer=self.optimizer, loss=self.loss, memory=memory,
             batches=self.batch_stream(labels.labels, epoch), iterations=self.train.iterations,
-            level_scale=self.level_ramp.scale(epoch), amp_dtype=self.amp_dtype,
+            level_scale=self.level_ramp.scale(epoch), amp_dtype=self.amp_dtype, scaler=self.scaler,
             gather=(lambda t: all_gather_cat(t, self.ctx)) if self.ctx.enabled else None, after_step=self.after_step,
             progress=self.progress, desc=f"epoch {epoch} train",
         )
