@@ -177,7 +177,7 @@ class TrainConfig:
     lr_gamma: float = option(0.1, "learning-rate factor at each step", low=0.0, high=1.0, low_open=True)
     seed: int = option(0, "seed of every random choice (same seed, same numbers)", low=0, high=2**32 - 1)
     device: str = option("auto", "auto | cpu | cuda | cuda:N")
-    amp: AmpMode = option(AmpMode.AUTO, "mixed precision: auto (bf16 on CUDA) | bf16 | fp16 | none")
+    amp: AmpMode = option(AmpMode.AUTO, "mixed precision: auto (bf16 on CUDA) | bf16 | fp16 (loss-scaled) | none")
     channels_last: bool = option(True, "channels-last memory layout")
     compile: bool = option(False, "torch.compile the model (about 90 s once)")
     eval_every: int = option(10, "evaluate every N epochs (0: only at the end)", low=0)
