@@ -31,13 +31,15 @@ def load_split(data: DataConfig) -> ReIDSplit:
     return load_dataset(data.dataset, Path(data.root).expanduser(), **options)
 
 
-def load_training_split(config: RunConfig) -> ReIDSplit:
-    """The configured split, cut to ``data.max_train_images``, checked against the config."""
+def load_training_split(config: RunConfig, *, validate: bool = True) -> ReIDSplit:
+    """The configured split, cut to ``data.max_train_images``, checked against the config unless ``validate=False``
+    (then the caller runs :func:`~unreid.config.validation.validate_split`)."""
     split = load_split(config.data)
     if config.data.max_train_images > 0:
         # File order: Market-1501 and the synthetic set name files by identity, so this keeps whole identities.
         split = ReIDSplit(split.name, split.train[: config.data.max_train_images], split.query, split.gallery,
                           root=split.root, notes=split.notes)
     logger.info("\n%s", split.summary())
-    validate_split(config, split)
+    if validate:
+        validate_split(config, split)
     return split

@@ -3,7 +3,9 @@
 Person and camera ids are optional at inference time; they only colour the search grid
 and fill the JSON. They come from Market-1501 file names (``0002_c1s1_000451_03.jpg``)
 when every name follows that pattern, or from a regular expression with integer
-``pid`` and ``cam`` groups (cameras numbered from 1); otherwise they are ``-1``.
+``pid`` and ``cam`` groups (cameras numbered from 1), or from tracker names
+(``cam1_track11_frame004101.jpg``) or camera folders (``cam1/``, ``c3/``, ``camera_3/``)
+below the folder given; otherwise they are ``-1``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from unreid.data.folder_layout import NAME_PATTERNS, CameraFolder, FolderLayout, detect_layout
 from unreid.data.market1501 import JUNK_PERSON, SUBSET_FOLDERS, parse_market_name
 from unreid.data.records import UNKNOWN_PERSON, Record
 from unreid.retrieval.image_input import IMAGE_SUFFIXES, list_images
@@ -47,9 +50,23 @@ def _pattern_ids(paths: list[Path], pattern: str) -> list[tuple[int, int]]:
     return ids
 
 
-def image_records(paths: list[Path], *, pattern: str | None = None) -> list[Record]:
-    """Records of ``paths`` with ids from ``pattern``, else from Market-1501 names, else unknown."""
+def _layout_ids(paths: list[Path], base: Path) -> list[tuple[int, int]] | None:
+    """Cameras (numbered from 1) of tracker names or camera folders (``cam1/``, ``c3/``) below ``base``."""
+    relative = [p.relative_to(base) if p.is_relative_to(base) else Path(p.name) for p in paths]
+    layout = detect_layout(relative)
+    if layout is FolderLayout.TRACKER:
+        return _pattern_ids(paths, NAME_PATTERNS[layout])
+    if layout is FolderLayout.CAMERA_FOLDERS:
+        return [(UNKNOWN_PERSON, int(CameraFolder().camera(r) or 0) - 1) for r in relative]
+    return None
+
+
+def image_records(paths: list[Path], *, pattern: str | None = None, base: Path | None = None) -> list[Record]:
+    """Records of ``paths`` with ids from ``pattern``, else from Market-1501 names, else from tracker names or
+    camera folders below ``base``, else unknown."""
     ids = _pattern_ids(paths, pattern) if pattern else _market_ids(paths)
+    if ids is None and base is not None:
+        ids = _layout_ids(paths, base)
     if ids is None:
         return [Record(p, UNKNOWN_PERSON, UNKNOWN_CAMERA) for p in paths]
     return [Record(p, pid, cam) for p, (pid, cam) in zip(paths, ids)]
@@ -75,4 +92,4 @@ def records_of_source(source: Path, *, subset: str | None = None, pattern: str |
         return image_records([source], pattern=pattern)
     if not source.exists():
         raise ValueError(f"{source}: no such file or folder")
-    return image_records(list_images(source), pattern=pattern)
+    return image_records(list_images(source), pattern=pattern, base=source)
