@@ -3,8 +3,12 @@
 A new crop *joins* an existing identity when its cosine similarity to that identity's
 centroid (the nearest one) reaches the join threshold. The default threshold comes from
 the existing identities themselves: the :data:`JOIN_PERCENTILE`-th percentile of the
-members' similarities to their own centroids, i.e. a new crop joins when it is at least as
-close to the centroid as all but the least typical 5% of the identity members already are.
+members' *leave-one-out* similarities (each member against the centroid of the other members
+of its identity, identities of at least two members), i.e. a new crop joins when it is at
+least as close to a centroid as all but the least typical 5% of the members are to theirs.
+Leaving the member out matters: a member pulls its own centroid towards itself (by about
+``1/size``), a new crop does not, so the plain similarities would set the bar too high for
+small identities.
 The new crops that join nothing are clustered among themselves together with the old
 unassigned crops (same label-free settings as the first run), and every cluster found
 there founds a new identity, numbered after the existing ones. Nothing existing is
@@ -53,12 +57,25 @@ class IncrementalReport:
                 f"{self.new_identities} new identities founded ({self.founded_from_old} old unassigned crops in them)"]
 
 
+def leave_one_out_similarities(features: np.ndarray, identities: np.ndarray) -> np.ndarray:
+    """``[A]`` cosine of each member of an identity of size >= 2 to the mean of the others."""
+    member = identities >= 0  # [N]
+    ids = identities[member]  # [A]
+    sums = np.zeros((int(ids.max(initial=-1)) + 1, features.shape[1]), dtype=np.float64)  # [C, D]
+    np.add.at(sums, ids, features[member])
+    sizes = np.bincount(ids, minlength=sums.shape[0])  # [C]
+    keep = sizes[ids] >= 2  # [A]
+    others = sums[ids[keep]] - features[member][keep]  # [A', D]
+    norms = np.maximum(np.linalg.norm(others, axis=1), 1e-12)  # [A']
+    return np.einsum("ad,ad->a", features[member][keep], others) / norms  # [A']
+
+
 def join_threshold(result: IdentityResult, *, percentile: float = JOIN_PERCENTILE) -> float:
-    """The default join threshold of ``result`` (module docstring); ``inf`` without identities."""
-    member = result.identities >= 0
-    if not member.any():
+    """The default join threshold of ``result`` (module docstring); ``inf`` without an identity of two crops."""
+    similarities = leave_one_out_similarities(result.features, result.identities)
+    if similarities.size == 0:
         return float("inf")
-    return float(np.percentile(result.similarities[member], percentile))
+    return float(np.percentile(similarities, percentile))
 
 
 def add_crops(
