@@ -7,7 +7,6 @@ without ``bounding_box_train/`` (a test set shipped on its own) is read as such.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,11 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from unreid.cli.evaluation_report import check_ground_truth, evaluation_summary
     from unreid.config.loader import load_config
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
     from unreid.engine.evaluate import evaluate_model
     from unreid.engine.precision import resolve_amp, resolve_device
+    from unreid.engine.run_log import to_json
     from unreid.evaluation import save_ranked_list_grid
     from unreid.models.model_spec import ModelSpec
 
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     model.load_state_dict(state["model"])
     model = model.to(device)
     split = load_eval_split(config)
+    check_ground_truth(split, checkpoint=args.checkpoint, root=config.data.root)
     query = ImageBank(split.query, height=height, width=width, device=device)
     gallery = ImageBank(split.gallery, height=height, width=width, device=device)
     out = evaluate_model(model, query_pixels=query.pixels, gallery_pixels=gallery.pixels, query_records=split.query,
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                               distances=out.distances)
     counts = {"queries_evaluated": out.result.num_valid_queries,
               "queries_skipped": len(split.query) - out.result.num_valid_queries}  # skipped: no match in the gallery
-    print(json.dumps({**{k: round(100 * v, 2) for k, v in metrics.items()}, **counts}))
+    print(to_json({**evaluation_summary(metrics, num_valid_queries=out.result.num_valid_queries), **counts}))
     return 0
 
 

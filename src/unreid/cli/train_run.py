@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from unreid.cli.camera_parts import switch_off_camera_parts
 from unreid.cli.dataset_loading import load_training_split
 from unreid.cli.enhancement_building import build_enhancement_set, generated_image_options
 from unreid.cli.model_building import build_model, model_spec
@@ -33,7 +34,7 @@ from unreid.cli.run_folder import (
 )
 from unreid.config.loader import config_to_dict, save_config
 from unreid.config.schema import RunConfig
-from unreid.config.validation import validate_config
+from unreid.config.validation import validate_config, validate_split
 from unreid.data.image_bank import ImageBank
 from unreid.data.records import ReIDSplit
 from unreid.engine.checkpoint import resume_point
@@ -98,7 +99,9 @@ def run_training(
     if ctx.is_main:
         resuming = check_run_folder(run_dir, resume=mode, overwrite=overwrite, config=config_to_dict(config),
                                     model_spec=model_spec(config.model, config.data).to_dict())
-    split = load_training_split(config)  # parses file names only: a quick scan before anything is written
+    split = load_training_split(config, validate=False)  # file names only: a quick scan before anything is written
+    requested, (config, _) = config, switch_off_camera_parts(config, train_records=split.train)
+    validate_split(config, split)
     ensure_run_dir(run_dir)
     with RunLock(run_dir) if ctx.is_main else contextlib.nullcontext(), stop_cleanly(run_dir):
         if ctx.is_main:
@@ -107,7 +110,7 @@ def run_training(
                 clear_run_files(run_dir)
             if resuming:
                 keep_finished_model(run_dir, epochs=config.train.epochs)
-            save_config(config, run_dir / "config.yaml")
+            save_config(requested, run_dir / "config.yaml")  # what was asked; the switch-off repeats on resume
         return _run(config, split, run_dir=run_dir, resume=resuming, progress=progress, ctx=ctx, start=start)
 
 
@@ -145,7 +148,11 @@ def _run(
     amp = resolve_amp(t.amp, device)
     split, banks = _decode(config, split, device=device, progress=progress, run_dir=run_dir, is_main=ctx.is_main)
     evaluator = None
-    if "query" in banks and "gallery" in banks:
+    labelled = any(r.person_id >= 0 for r in split.query) and any(r.person_id >= 0 for r in split.gallery)
+    if "query" in banks and "gallery" in banks and not labelled:
+        logger.warning("%s: the query/gallery images carry no identities (no pid in their names), so there is no "
+                       "ground truth to score against: training without evaluation", split.name)
+    elif "query" in banks and "gallery" in banks:
         evaluator = QueryGalleryEvaluator(
             query_pixels=banks["query"].pixels, gallery_pixels=banks["gallery"].pixels, query_records=split.query,
             gallery_records=split.gallery, rerank=config.eval.rerank, batch_size=config.eval.batch_size,
@@ -193,8 +200,11 @@ def _run(
     after = evaluator.with_grid(trainer.inference_model, run_dir / "ranked_lists_after.png") if evaluator else {}
     wall = time.perf_counter() - start
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{torch.get_num_threads()} threads"
-    results = {"before": before, "after": after, "wall_time_s": round(wall, 1), "device": str(device),
-               "device_name": device_name, "config": config_to_dict(config)}
+    results: dict[str, Any] = {"before": before or None, "after": after or None, "wall_time_s": round(wall, 1),
+                               "device": str(device), "device_name": device_name, "config": config_to_dict(config)}
+    if evaluator is None:
+        results["note"] = ("not evaluated: no query/gallery images with known identities; give data.folder_query "
+                           "and data.folder_gallery with person ids in the names to measure mAP")
     write_json(run_dir / "results.json", results)
     logger.info("after training: %s (%.0f s)", _fmt(after) if after else "not evaluated", wall)
     return RunOutcome(run_dir=run_dir, before=before, after=after, history=history, wall_time=wall)

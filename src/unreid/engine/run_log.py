@@ -54,6 +54,10 @@ def truncate_metrics(run_dir: Path, *, last_epoch: int) -> None:
     path.write_text("".join(to_json(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
 
 
+_NOT_EVALUATED = "not evaluated:\nno query/gallery with known identities"
+_NO_TRUTH = "no ground truth:\nthe training identities are unknown"
+
+
 def plot_metrics(run_dir: Path) -> Path | None:
     """Draw ``training_curves.png``: evaluation per epoch and against time, pseudo-label counts,
     cluster sizes, pseudo-label quality (where identities are known) and each loss level."""
@@ -91,6 +95,9 @@ def plot_metrics(run_dir: Path) -> Path | None:
                        ("pl_false_merge_same_camera", "same-camera share of wrong merges")],
           "pseudo-label quality (ground truth)")
     lines(axes[1, 2], [(f"loss_{level}", level) for level in ("centroid", "intra", "inter")], "loss per level")
+    for ax, why in ((axes[0, 0], _NOT_EVALUATED), (axes[0, 1], _NOT_EVALUATED), (axes[1, 1], _NO_TRUTH)):
+        if not ax.lines:  # say why a panel is empty instead of leaving it blank
+            ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", va="center", color="grey", wrap=True)
     fig.tight_layout()
     out = Path(run_dir) / "training_curves.png"
     fig.savefig(out, dpi=110)
