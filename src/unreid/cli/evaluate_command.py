@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from unreid.config.loader import load_config
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
+    from unreid.engine.cpu_threads import configure_threads
     from unreid.engine.evaluate import evaluate_model
     from unreid.engine.precision import resolve_amp, resolve_device
     from unreid.engine.run_log import to_json
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     files = ([run_config] if run_config.is_file() and not args.config else []) + args.config
     config = load_config(files=files, overrides=args.overrides)
     device = resolve_device(config.train.device)
+    configure_threads(config.train.threads)  # torch, onnxruntime (eval.engine) and faiss share the cores
     height, width = spec.height, spec.width
     model = spec.build()
     model.load_state_dict(state["model"])
@@ -64,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     gallery = ImageBank(split.gallery, height=height, width=width, device=device)
     out = evaluate_model(model, query_pixels=query.pixels, gallery_pixels=gallery.pixels, query_records=split.query,
                          gallery_records=split.gallery, rerank=args.rerank or config.eval.rerank,
-                         amp_dtype=resolve_amp(config.train.amp, device), batch_size=config.eval.batch_size)
+                         amp_dtype=resolve_amp(config.train.amp, device), batch_size=config.eval.batch_size,
+                         engine=config.eval.engine)
     metrics = out.result.as_dict()
     if args.grid:
         save_ranked_list_grid(path=args.grid, query_records=split.query, gallery_records=split.gallery,

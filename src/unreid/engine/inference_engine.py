@@ -11,8 +11,10 @@ from __future__ import annotations
 import importlib.util
 import logging
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # imported without torch: the CLI lists the engines of the torch-free ONNX path
+    import torch
 
 logger = logging.getLogger(__name__)
 

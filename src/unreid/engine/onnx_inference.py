@@ -82,7 +82,8 @@ def build_session(model: nn.Module, *, example: Tensor, threads: int, opset: int
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the TorchScript exporter announces its deprecation
             torch.onnx.export(
-                PixelsToEmbeddings(model), (example[:2].cpu(),), buffer, input_names=[INPUT_NAME],
+                PixelsToEmbeddings(model), (example[:2].cpu(),), buffer,  # type: ignore[arg-type]  # file-like is fine
+                input_names=[INPUT_NAME],
                 output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
                 opset_version=opset, dynamo=False,
             )

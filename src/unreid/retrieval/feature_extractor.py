@@ -12,6 +12,7 @@ from torch import Tensor
 
 from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.extract import extract_features
+from unreid.engine.inference_engine import InferenceEngine, parse_engine
 from unreid.models.embedding_model import EmbeddingModel
 from unreid.models.model_spec import ModelSpec
 from unreid.retrieval.image_input import ImageInput, load_pixels
@@ -48,16 +49,21 @@ class FeatureExtractor:
         height: input height the model was trained at.
         width: input width the model was trained at.
         batch_size: images per forward pass.
+        engine: ``auto`` (onnxruntime on the CPU when installed, else torch), ``torch`` or ``onnxruntime``.
+        threads: onnxruntime's intra-op threads (``0``: torch's current number).
     """
 
-    def __init__(self, model: EmbeddingModel, *, height: int, width: int, batch_size: int = 64) -> None:
+    def __init__(self, model: EmbeddingModel, *, height: int, width: int, batch_size: int = 64,
+                 engine: InferenceEngine | str = InferenceEngine.AUTO, threads: int = 0) -> None:
         self.model = model.eval()
         self.height, self.width, self.batch_size = height, width, batch_size
+        self.engine, self.threads = parse_engine(engine), threads
         self.fingerprint = model_fingerprint(model.state_dict(), height=height, width=width)
 
     @classmethod
     def from_checkpoint(
-        cls, path: str | Path, *, device: str | torch.device = "cpu", batch_size: int = 64
+        cls, path: str | Path, *, device: str | torch.device = "cpu", batch_size: int = 64,
+        engine: InferenceEngine | str = InferenceEngine.AUTO, threads: int = 0,
     ) -> FeatureExtractor:
         """Rebuild the model of a checkpoint written by ``unreid train`` (``model.pth``)."""
         state = load_checkpoint(Path(path))
@@ -67,7 +73,8 @@ class FeatureExtractor:
             model.load_state_dict(state["model"])
         except RuntimeError as error:
             raise ValueError(f"{path}: weights do not fit its model_spec {spec} ({str(error)[:200]})") from error
-        extractor = cls(model.to(device), height=spec.height, width=spec.width, batch_size=batch_size)
+        extractor = cls(model.to(device), height=spec.height, width=spec.width, batch_size=batch_size, engine=engine,
+                        threads=threads)
         logger.info("loaded %s (%s, %dx%d, fingerprint %s)", path, spec.backbone, spec.height, spec.width,
                     extractor.fingerprint)
         return extractor
@@ -88,5 +95,6 @@ class FeatureExtractor:
         for start in range(0, len(images), self.batch_size):
             batch = images[start : start + self.batch_size]
             pixels = torch.from_numpy(np.stack([load_pixels(i, height=self.height, width=self.width) for i in batch]))
-            chunks.append(extract_features(self.model, pixels, batch_size=self.batch_size, progress=False))  # [b, D]
+            chunks.append(extract_features(self.model, pixels, batch_size=self.batch_size, progress=False,
+                                           engine=self.engine, threads=self.threads))  # [b, D]
         return torch.cat(chunks)  # [N, D]
