@@ -15,9 +15,7 @@ def test_names_come_from_the_table() -> None:
 
 
 def test_options_are_checked_before_loading(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"'folder' needs pattern= and optionally query= and gallery=; got \[\]"):
-        load_dataset("folder", tmp_path)
-    with pytest.raises(ValueError, match=r"'folder' needs pattern=.*got \['colour', 'pattern'\]"):
+    with pytest.raises(ValueError, match=r"'folder' takes only pattern= and layout=.*got \['colour', 'pattern'\]"):
         load_dataset("folder", tmp_path, pattern="x", colour="red")
     with pytest.raises(ValueError, match=r"'synthetic' takes only config= and overwrite=; got \['size'\]"):
         load_dataset("synthetic", tmp_path / "syn", size=3)
