@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retrieval"))  # the shared tiny_world helpers
 
@@ -33,6 +34,24 @@ def serve_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[FeatureExtrac
     index = GalleryIndex(extractor([r.path for r in records]), records=records, kind="exact",
                          fingerprint=extractor.fingerprint)
     return extractor, index, root
+
+
+@pytest.fixture(scope="session")
+def clustered_world(serve_world: tuple[FeatureExtractor, GalleryIndex, Path],
+                    ) -> tuple[FeatureExtractor, GalleryIndex, Path]:
+    """The same 12 gallery crops with known clusters as features: every crop of a person gets that person's vector."""
+    extractor, index, root = serve_world
+    assert index.records is not None
+    centres = torch.nn.functional.normalize(torch.randn(8, 16, generator=torch.Generator().manual_seed(0)), dim=1)
+    features = torch.stack([centres[r.person_id] for r in index.records])  # [12, 16]
+    clustered = GalleryIndex(features, records=index.records, kind="exact", fingerprint=extractor.fingerprint)
+    return extractor, clustered, root
+
+
+@pytest.fixture(scope="session")
+def clustered_server(clustered_world: tuple[FeatureExtractor, GalleryIndex, Path]) -> Iterator[SearchServer]:
+    with running_server(clustered_world, ServiceLimits(max_upload_bytes=MAX_UPLOAD)) as httpd:
+        yield httpd
 
 
 @pytest.fixture(scope="session")
