@@ -56,6 +56,9 @@ def _coerce(value: Any, kind: Any, key: str) -> Any:
             return kind(value)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{key}: expected {'an integer' if kind is int else 'a number'}, got {value!r}") from error
+    if value is None and kind is str:  # YAML reads ~ and null as nothing: never the text "None"
+        raise ValueError(f"{key}: no value (YAML reads ~ and null as nothing); give a text, quoted when it starts "
+                         f"with ~, e.g. {key}='~/runs/my-run'")
     return str(value)
 
 

@@ -35,7 +35,7 @@ from unreid.engine.distributed import (
 )
 from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
-from unreid.engine.failure_hints import weights_problem
+from unreid.engine.failure_hints import divergence_fix, weights_problem
 from unreid.engine.inference_engine import InferenceEngine
 from unreid.engine.mean_teacher import MeanTeacher
 from unreid.engine.precision import grad_scaler
@@ -242,10 +242,10 @@ class UnsupervisedTrainer:
         finite_weights = all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
         if not finite_weights or not all(math.isfinite(v) for v in losses.values()):
             bad = ", ".join(f"{k} {v}" for k, v in losses.items() if not math.isfinite(v)) or "weights"
-            raise TrainingFailure(
-                f"epoch {epoch}: the loss is not finite ({bad}); lower train.lr (now {self.train.lr}); "
-                "this epoch was not saved", epoch=epoch)
-        blown = weights_problem(self.model, epoch=epoch, lr=self.train.lr)
+            fix = divergence_fix(lr=self.train.lr, temperature=self.memory_options.temperature)
+            raise TrainingFailure(f"epoch {epoch}: the loss is not finite ({bad}); {fix}; this epoch was not saved",
+                                  epoch=epoch)
+        blown = weights_problem(self.model, epoch=epoch, lr=self.train.lr, temperature=self.memory_options.temperature)
         if blown:
             raise TrainingFailure(blown, epoch=epoch)
 
