@@ -17,7 +17,7 @@ def test_roundtrip_with_records_beside(suffix: str, tmp_path: Path) -> None:
     path = save_features(tmp_path / f"feats{suffix}", features=features, records=records, fingerprint="f00d")
     assert records_path(path) == tmp_path / "feats.records.json"
     assert json.loads(records_path(path).read_text())["records"][2] == {"path": "/x/2.jpg", "person_id": 2,
-                                                                         "camera_id": 3}
+                                                                         "camera": "c4", "camera_id": 3}
     loaded = load_features(path)
     assert np.array_equal(loaded.features, features) and loaded.records == records and loaded.fingerprint == "f00d"
 

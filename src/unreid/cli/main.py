@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from unreid import __version__
 from unreid.cli import (
     cluster_lab_command,
     config_command,
@@ -23,12 +24,14 @@ from unreid.cli import (
     train_command,
     weights_command,
 )
+from unreid.cli.help_format import UnreidParser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = UnreidParser(
         prog="unreid", description="Unsupervised person re-identification with multi-level contrastive learning."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in (demo_command, train_command, evaluate_command, config_command, weights_command, generator_command,

@@ -17,6 +17,12 @@ UNKNOWN_TRACK = -1
 """``track_id`` of a record that belongs to no known tracklet."""
 
 
+def camera_name(camera_id: int) -> str | None:
+    """The one-based camera name people read (``c1`` for ``camera_id`` 0, as in Market-1501's file names
+    and the image grids); ``None`` for an unknown (negative) camera. JSON outputs carry both."""
+    return f"c{camera_id + 1}" if camera_id >= 0 else None
+
+
 @dataclass(frozen=True)
 class Record:
     """One person crop.

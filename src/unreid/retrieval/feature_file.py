@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from unreid.data.records import Record
+from unreid.data.records import Record, camera_name
 
 FEATURE_SUFFIXES = (".npy", ".safetensors")
 """File suffixes :func:`save_features` and :func:`load_features` accept."""
@@ -36,7 +36,9 @@ def records_path(path: Path) -> Path:
 
 
 def records_to_json(records: list[Record]) -> list[dict[str, Any]]:
-    return [{"path": str(r.path), "person_id": r.person_id, "camera_id": r.camera_id} for r in records]
+    """One-based ``camera`` name (``"c1"``; ``null`` when unknown) beside the zero-based ``camera_id``."""
+    return [{"path": str(r.path), "person_id": r.person_id, "camera": camera_name(r.camera_id),
+             "camera_id": r.camera_id} for r in records]
 
 
 def records_from_json(rows: list[dict[str, Any]]) -> list[Record]:

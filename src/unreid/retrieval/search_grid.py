@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from unreid.data.records import Record
+from unreid.data.records import Record, camera_name
 from unreid.evaluation.ranked_list_grid import (
     BACKGROUND,
     BORDER,
@@ -48,7 +48,7 @@ def _thumbnail(path: Path, size: tuple[int, int]) -> Image.Image:
 
 
 def _camera(record: Record) -> str:
-    return f"c{record.camera_id + 1}" if record.camera_id >= 0 else "c?"
+    return camera_name(record.camera_id) or "c?"
 
 
 def save_search_grid(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from unreid.data.records import UNKNOWN_PERSON, Record
+from unreid.data.records import UNKNOWN_PERSON, Record, camera_name
 from unreid.retrieval.gallery_index import GalleryIndex
 from unreid.retrieval.model_fingerprint import check_fingerprint
 
@@ -24,7 +24,7 @@ class Hit:
     def as_dict(self, query: Record | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {"rank": self.rank, "index": self.index, "score": round(self.score, 6),
                                "path": str(self.record.path), "person_id": self.record.person_id,
-                               "camera_id": self.record.camera_id}
+                               "camera": camera_name(self.record.camera_id), "camera_id": self.record.camera_id}
         if query is not None:
             known = UNKNOWN_PERSON not in (query.person_id, self.record.person_id)
             out["match"] = (query.person_id == self.record.person_id) if known else None
@@ -47,6 +47,11 @@ def search_index(
 
 
 def results_as_json(queries: list[Record], hits: list[list[Hit]]) -> list[dict[str, Any]]:
-    """``[{"query": ..., "person_id", "camera_id", "results": [hit dicts]}]`` per query."""
-    return [{"query": str(q.path), "person_id": q.person_id, "camera_id": q.camera_id,
+    """``[{"query": ..., "person_id", "camera", "camera_id", "results": [hit dicts]}]`` per query.
+
+    ``camera`` is the one-based name (``"c1"``, as in the grids; ``null`` when unknown), ``camera_id``
+    the zero-based index of the records.
+    """
+    return [{"query": str(q.path), "person_id": q.person_id, "camera": camera_name(q.camera_id),
+             "camera_id": q.camera_id,
              "results": [h.as_dict(q) for h in row]} for q, row in zip(queries, hits)]
