@@ -1,0 +1,94 @@
+"""How good is a model, without a single label? Scores of the training features for model selection.
+
+Published unsupervised re-ID numbers usually keep the epoch that test mAP liked; a person
+with their own cameras has no test labels. Two label-free scores of the features every
+epoch extracts anyway:
+
+* ``lf_cross_camera_mnn``: the share of images whose nearest neighbour *in another
+  camera* has them as its own nearest neighbour in another camera. Re-identification
+  is exactly the task of finding a person again in another camera, and a mutual pair
+  across cameras is most often the same person; features that separate cameras
+  (the failure mode of clustering on two-camera sets) or collapse lower it. Needs at
+  least two cameras.
+* ``lf_silhouette``: the simplified (centroid) silhouette of the epoch's clusters,
+  ``(b - a) / max(a, b)`` with ``a`` the cosine distance to the own centroid and ``b``
+  to the nearest other centroid (Hruschka et al., 2004), outliers counting 0. It needs
+  no cameras, but it also rewards clusters of one camera.
+
+:func:`label_free_score` is the one used to keep a checkpoint: the cross-camera score
+where there are cameras, the silhouette otherwise.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+SCORE_KEY = "lf_score"
+"""The metrics-row key of the score that selects the kept checkpoint."""
+
+
+@torch.no_grad()
+def cross_camera_mutual_nn(features: Tensor, cameras: Tensor, *, chunk: int = 2048) -> float | None:
+    """Share of images whose nearest other-camera neighbour has them as its nearest other-camera neighbour.
+
+    Args:
+        features: ``[N, D]`` features (normalised here).
+        cameras: ``[N]`` camera ids.
+        chunk: rows of the similarity matrix computed at once.
+
+    Returns:
+        The share in ``[0, 1]``, or ``None`` with fewer than two cameras.
+    """
+    if features.shape[0] != cameras.shape[0]:
+        raise ValueError(f"{features.shape[0]} features but {cameras.shape[0]} camera ids")
+    cameras = cameras.to(features.device)
+    if torch.unique(cameras).numel() < 2:
+        return None
+    x = F.normalize(features.float(), dim=1)  # [N, D]
+    nearest = torch.empty(x.shape[0], dtype=torch.long, device=x.device)  # [N]
+    for start in range(0, x.shape[0], chunk):
+        sim = x[start : start + chunk] @ x.T  # [c, N]
+        same = cameras[start : start + chunk, None] == cameras[None, :]  # [c, N]
+        nearest[start : start + chunk] = sim.masked_fill(same, -float("inf")).argmax(dim=1)  # [c]
+    mutual = nearest[nearest] == torch.arange(x.shape[0], device=x.device)  # [N]
+    return float(mutual.float().mean())
+
+
+@torch.no_grad()
+def centroid_silhouette(features: Tensor, labels: Tensor) -> float:
+    """Mean simplified silhouette over all ``N`` images (outliers, label ``-1``, count 0).
+
+    Args:
+        features: ``[N, D]`` features (normalised here).
+        labels: ``[N]`` cluster labels, ``-1`` for outliers.
+    """
+    x = F.normalize(features.float(), dim=1)  # [N, D]
+    labels = labels.to(x.device)
+    num = int(labels.max()) + 1 if labels.numel() else 0
+    if num < 2:
+        return 0.0
+    member = labels >= 0  # [N]
+    sums = torch.zeros(num, x.shape[1], device=x.device).index_add_(0, labels[member], x[member])  # [C, D]
+    centroids = F.normalize(sums, dim=1)  # [C, D]
+    dist = 1.0 - x[member] @ centroids.T  # [M, C]
+    own = dist.gather(1, labels[member, None]).squeeze(1)  # [M]
+    other = dist.scatter(1, labels[member, None], float("inf")).min(dim=1).values  # [M]
+    silhouette = (other - own) / torch.maximum(own, other).clamp(min=1e-12)  # [M]
+    return float(silhouette.sum() / x.shape[0])
+
+
+def label_free_scores(features: Tensor, cameras: Tensor, labels: Tensor | None = None) -> dict[str, float]:
+    """The cross-camera score (with two or more cameras), the silhouette (with ``labels``), and
+    :data:`SCORE_KEY`: the cross-camera score where there is one, else the silhouette; empty when neither."""
+    scores: dict[str, float] = {}
+    mnn = cross_camera_mutual_nn(features, cameras)
+    if mnn is not None:
+        scores["lf_cross_camera_mnn"] = round(mnn, 5)
+    if labels is not None:
+        scores["lf_silhouette"] = round(centroid_silhouette(features, labels), 5)
+    chosen = scores.get("lf_cross_camera_mnn", scores.get("lf_silhouette"))
+    if chosen is not None:
+        scores[SCORE_KEY] = chosen
+    return scores
