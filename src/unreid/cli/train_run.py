@@ -49,6 +49,7 @@ from unreid.engine.epoch_hooks import (
 )
 from unreid.engine.evaluate import QueryGalleryEvaluator
 from unreid.engine.mean_teacher import MeanTeacher
+from unreid.engine.model_selection import ModelSelectionHook
 from unreid.engine.precision import resolve_amp, resolve_device
 from unreid.engine.pseudo_labeller import ClusteringLabeller, OracleLabeller
 from unreid.engine.run_log import write_json
@@ -179,7 +180,8 @@ def _run(
         hooks.append(FeatureDumpHook(run_dir, records=split.train))
     if ctx.is_main:
         spec = model_spec(config.model, config.data).to_dict()
-        hooks += [MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec=spec), PlotHook(run_dir)]
+        hooks += [ModelSelectionHook(run_dir, model_spec=spec, keep_every=t.keep_checkpoints), MetricsLogHook(run_dir),
+                  CheckpointHook(run_dir, model_spec=spec), PlotHook(run_dir)]
     trainer = UnsupervisedTrainer(
         model=model, data=TrainingSet(pixels=banks["train"].pixels, records=split.train, enhancement=enhancement,
                                       generated=generated),

@@ -43,6 +43,7 @@ from unreid.engine.pseudo_labeller import EpochLabels, PseudoLabeller
 from unreid.engine.resume_settings import apply_resumed_settings
 from unreid.engine.train_epoch import train_one_epoch
 from unreid.engine.training_failure import TrainingFailure
+from unreid.evaluation.label_free_score import label_free_scores
 from unreid.generator.enhancement_set import EnhancementSet
 from unreid.generator.generated_queries import BatchQueryLoss, GeneratedBatchMixer, GeneratedImageOptions
 from unreid.losses.level_ramp import LevelRamp
@@ -125,6 +126,7 @@ class UnsupervisedTrainer:
         if train.compile:
             self.train_model = torch.compile(self.train_model)  # type: ignore[assignment]
         self.augment_generator = torch.Generator(device=self.pixels.device)
+        self._next_features: tuple[int, Tensor] | None = None  # (epoch, features) extracted by score_model
 
     def fit(self) -> list[dict[str, Any]]:
         """Train epochs ``start_epoch .. epochs - 1``; returns one metrics row per epoch."""
@@ -139,7 +141,8 @@ class UnsupervisedTrainer:
             losses = self.train_epoch(memory, labels, epoch)
             self.check_finite(losses, epoch)
             self.scheduler.step()
-            self.end_epoch(self.epoch_row(epoch, labels, losses))
+            scores = self.score_model(epoch)
+            self.end_epoch({**self.epoch_row(epoch, labels, losses), **scores})
         if self.ctx.is_main:
             for hook in self.hooks:
                 hook.after_training(self)
@@ -158,21 +161,44 @@ class UnsupervisedTrainer:
         self._times = {}
 
     def extract_features(self, epoch: int) -> Tensor:
-        """L2-normalised features ``[N, D]`` of every real training image (each rank extracts its shard)."""
+        """L2-normalised features ``[N, D]`` of every real training image (each rank extracts its shard), or
+        those :meth:`score_model` extracted from the same weights at the end of the previous epoch."""
         t0 = time.perf_counter()
-        pixels = self.data.pixels
-        rows = shard_indices(self.num_real, self.ctx)  # this rank's share (all rows without DDP)
-        local = extract_features(
-            self.inference_model, pixels[rows.to(pixels.device)] if self.ctx.enabled else pixels,
-            batch_size=self.extract_batch_size, amp_dtype=self.amp_dtype, channels_last=self.train.channels_last,
-            progress=self.progress, desc=f"epoch {epoch} extract", engine=self.extract_engine,
-        )  # [N / world, D]
-        features = unshard(all_gather_cat(local, self.ctx), self.num_real, self.ctx)  # [N, D]
+        if self._next_features is not None and self._next_features[0] == epoch:
+            features = self._next_features[1]
+        else:
+            features = self._extract(desc=f"epoch {epoch} extract")  # [N, D]
+        self._next_features = None
         self._times["extract"] = time.perf_counter() - t0
         if self.ctx.is_main:
             for hook in self.hooks:
                 hook.after_extract(self, features)
         return features
+
+    def _extract(self, *, desc: str) -> Tensor:
+        pixels = self.data.pixels
+        rows = shard_indices(self.num_real, self.ctx)  # this rank's share (all rows without DDP)
+        local = extract_features(
+            self.inference_model, pixels[rows.to(pixels.device)] if self.ctx.enabled else pixels,
+            batch_size=self.extract_batch_size, amp_dtype=self.amp_dtype, channels_last=self.train.channels_last,
+            progress=self.progress, desc=desc, engine=self.extract_engine,
+        )  # [N / world, D]
+        return unshard(all_gather_cat(local, self.ctx), self.num_real, self.ctx)  # [N, D]
+
+    def score_model(self, epoch: int) -> dict[str, float]:
+        """Label-free scores of the model after ``epoch`` (:mod:`unreid.evaluation.label_free_score`) on the
+        training features, which the next epoch then clusters instead of extracting them again."""
+        t0 = time.perf_counter()
+        features = self._extract(desc=f"epoch {epoch} score")  # [N, D]
+        self._next_features = (epoch + 1, features)
+        scores: dict[str, float] = {}
+        if self.ctx.is_main:
+            labels = None
+            if len(np.unique(self.cameras)) < 2:  # no cameras: the silhouette of the next epoch's clusters
+                labels = self.labeller(features, self.data.records, epoch + 1).labels
+            scores = label_free_scores(features, torch.from_numpy(self.cameras), labels)
+        self._times["score"] = time.perf_counter() - t0
+        return scores
 
     def pseudo_labels(self, features: Tensor, epoch: int) -> EpochLabels:
         """The labeller's labels on the main process, broadcast to every rank; refuses fewer than 2 clusters."""
