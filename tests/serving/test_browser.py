@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,8 +57,8 @@ def browser() -> object:
     driver.quit()
 
 
-def _hits(driver: object) -> list[object]:
-    return driver.find_elements(By.CSS_SELECTOR, "#results .hit")  # type: ignore[attr-defined]
+def _hits(driver: Any) -> list[Any]:
+    return list(driver.find_elements(By.CSS_SELECTOR, "#results .hit"))
 
 
 def test_upload_click_and_see_ranked_results(browser: object, server: SearchServer, serve_world: tuple,
@@ -92,8 +93,8 @@ def test_upload_click_and_see_ranked_results(browser: object, server: SearchServ
     wait.until(lambda d: _hits(d) and _hits(d)[0].text.startswith("#1 1.000"))
 
 
-def _ready(driver: object, url: str) -> WebDriverWait:
-    driver.get(url)  # type: ignore[attr-defined]
+def _ready(driver: Any, url: str) -> WebDriverWait:
+    driver.get(url)
     wait = WebDriverWait(driver, 30)
     wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "ready")
     return wait
@@ -104,21 +105,21 @@ _BROKEN_IMAGES = ("return [...document.querySelectorAll('img')].filter(i => !i.g
 
 
 def test_ready_signal_and_no_broken_image_before_a_query(browser: object, server: SearchServer) -> None:
-    driver = browser
+    driver: Any = browser
     _ready(driver, server.url)
-    assert driver.find_element(By.ID, "info").text.startswith("gallery: 12 crops loaded")  # type: ignore[attr-defined]
-    assert driver.execute_script("return document.querySelectorAll('#examples img').length") == 12  # type: ignore[attr-defined]
-    assert driver.execute_script(_BROKEN_IMAGES) == 0  # type: ignore[attr-defined]
-    assert driver.find_element(By.ID, "query-preview").text == "no query chosen yet"  # type: ignore[attr-defined]
-    options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#camera option")]  # type: ignore[attr-defined]
+    assert driver.find_element(By.ID, "info").text.startswith("gallery: 12 crops loaded")
+    assert driver.execute_script("return document.querySelectorAll('#examples img').length") == 12
+    assert driver.execute_script(_BROKEN_IMAGES) == 0
+    assert driver.find_element(By.ID, "query-preview").text == "no query chosen yet"
+    options = [o.text for o in driver.find_elements(By.CSS_SELECTOR, "#camera option")]
     assert options == ["all cameras", "c1", "c2"]
 
 
 def test_picked_crop_leaves_itself_out_and_camera_filter(browser: object, server: SearchServer) -> None:
-    driver = browser
+    driver: Any = browser
     wait = _ready(driver, server.url)
-    assert driver.find_element(By.ID, "exclude-self").is_selected()  # type: ignore[attr-defined]  # on by default
-    picked = driver.find_elements(By.CSS_SELECTOR, "#examples img")[5]  # type: ignore[attr-defined]
+    assert driver.find_element(By.ID, "exclude-self").is_selected()  # on by default
+    picked = driver.find_elements(By.CSS_SELECTOR, "#examples img")[5]
     row = int(picked.get_attribute("src").rsplit("/", 1)[1])
     assert picked.get_attribute("title").endswith(" c1")  # 0002_c1s1_000001_00.jpg
     picked.click()
@@ -126,36 +127,36 @@ def test_picked_crop_leaves_itself_out_and_camera_filter(browser: object, server
     first = _hits(driver)[0]
     assert first.get_attribute("data-index") != str(row) and first.text.startswith("#1 ")
     assert str(row) not in [h.get_attribute("data-index") for h in _hits(driver)]
-    assert driver.execute_script(_BROKEN_IMAGES) == 0  # type: ignore[attr-defined]
+    assert driver.execute_script(_BROKEN_IMAGES) == 0
 
-    camera = Select(driver.find_element(By.ID, "camera"))  # type: ignore[attr-defined]
+    camera = Select(driver.find_element(By.ID, "camera"))
     camera.select_by_visible_text("c2")  # the search reruns on a change
     wait.until(lambda d: len(_hits(d)) == 6 and all(h.text.endswith(" c2") for h in _hits(d)))
     camera.select_by_visible_text("c1")  # the picked crop's own camera: itself left out
     wait.until(lambda d: len(_hits(d)) == 5 and all(h.text.endswith(" c1") for h in _hits(d)))
     camera.select_by_visible_text("all cameras")
-    driver.find_element(By.ID, "exclude-same-camera").click()  # type: ignore[attr-defined]
+    driver.find_element(By.ID, "exclude-same-camera").click()
     wait.until(lambda d: len(_hits(d)) == 6 and all(h.text.endswith(" c2") for h in _hits(d)))
 
 
 def test_identities_tab(browser: object, clustered_server: SearchServer, tmp_path: Path) -> None:
-    driver = browser
+    driver: Any = browser
     wait = _ready(driver, clustered_server.url)
-    assert not driver.find_element(By.ID, "view-identities").is_displayed()  # type: ignore[attr-defined]
-    driver.find_element(By.ID, "tab-identities").click()  # type: ignore[attr-defined]
+    assert not driver.find_element(By.ID, "view-identities").is_displayed()
+    driver.find_element(By.ID, "tab-identities").click()
     wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-identities") == "ready")
-    assert not driver.find_element(By.ID, "view-search").is_displayed()  # type: ignore[attr-defined]
-    cards = driver.find_elements(By.CSS_SELECTOR, "#identities .identity")  # type: ignore[attr-defined]
+    assert not driver.find_element(By.ID, "view-search").is_displayed()
+    cards = driver.find_elements(By.CSS_SELECTOR, "#identities .identity")
     assert len(cards) == 3
     for card in cards:
         groups = card.find_elements(By.CSS_SELECTOR, ".group")
         assert [g.get_attribute("data-camera") for g in groups] == ["c1", "c2"]
         assert all(g.find_element(By.CSS_SELECTOR, ".camera").text.startswith(g.get_attribute("data-camera") + " (")
                    for g in groups)
-    assert "3 identities in 12 crops" in driver.find_element(By.ID, "identities-status").text  # type: ignore[attr-defined]
+    assert "3 identities in 12 crops" in driver.find_element(By.ID, "identities-status").text
     wait.until(lambda d: d.execute_script(_BROKEN_IMAGES) == 0)
     shot = Path(os.environ.get("UNREID_SCREENSHOT_IDENTITIES") or tmp_path / "identities.png")
-    assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 1000  # type: ignore[attr-defined]
+    assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 1000
 
     crop = cards[1].find_element(By.CSS_SELECTOR, ".group img")
     row = crop.get_attribute("src").rsplit("/", 1)[1]
