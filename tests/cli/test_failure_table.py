@@ -10,14 +10,15 @@ import errno
 import json
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
+from lock_holder import lock_held_by_child
 from tiny_run import copy_run, error_lines, tiny_args
 
+from unreid.cli import train_run
 from unreid.cli.main import main
 from unreid.engine.checkpoint import load_checkpoint
 from unreid.engine.run_log import read_metrics
@@ -58,12 +59,12 @@ def test_resume_with_mistyped_output_dir_refuses(synthetic_root: Path, tmp_path:
 def test_two_runs_into_one_folder_lock(finished_run: Path, synthetic_root: Path, tmp_path: Path,
                                        caplog: pytest.LogCaptureFixture) -> None:
     run = copy_run(finished_run, tmp_path / "run")
-    (run / "run.lock").write_text(f"{os.getppid()} {os.uname().nodename}\n")  # a live process holds it
-    before = _snapshot(run)
-    assert main(tiny_args(run, synthetic_root, train__epochs=3) + ["--resume"]) == 2
-    [line] = error_lines(caplog)
-    assert str(run / "run.lock") in line and str(os.getppid()) in line
-    assert _snapshot(run) == before
+    with lock_held_by_child(run) as holder:  # another live run holds the folder
+        before = _snapshot(run)
+        assert main(tiny_args(run, synthetic_root, train__epochs=3) + ["--resume"]) == 2
+        [line] = error_lines(caplog)
+        assert str(run / "run.lock") in line and f"process {holder} " in line
+        assert _snapshot(run) == before
 
 
 def test_resume_with_other_backbone_and_size_names_every_key(finished_run: Path, synthetic_root: Path, tmp_path: Path,
@@ -85,13 +86,15 @@ def test_resume_with_other_backbone_and_size_names_every_key(finished_run: Path,
     ({"cluster__eps": 5}, "cluster.eps=5"),
 ])
 def test_bad_settings_refused_before_any_work(change: dict[str, object], key: str, synthetic_root: Path,
-                                              tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    start = time.perf_counter()
+                                              tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    work: list[str] = []
+    for name in ("load_training_split", "_decode", "_run"):
+        monkeypatch.setattr(train_run, name, lambda *a, _name=name, **k: work.append(_name))
     assert main(tiny_args(tmp_path / "run", synthetic_root, **change)) == 2
     [line] = error_lines(caplog)
     assert key in line and ("expected" in line or "timm" in line)
-    assert not (tmp_path / "run").exists()  # nothing written, nothing decoded
-    assert time.perf_counter() - start < 5
+    assert not (tmp_path / "run").exists() and work == []  # nothing written, not even the data set listed
 
 
 def _bad_image_folder(synthetic_root: Path, target: Path) -> list[Path]:

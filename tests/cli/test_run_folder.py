@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from lock_holder import lock_held_by_child, start_lock_holder
 
 from unreid.cli.run_folder import (
     LOCK_FILE,
@@ -91,23 +90,26 @@ def test_overwrite_clears_only_run_files_and_temp_files_are_removed(tmp_path: Pa
     assert sorted(p.name for p in run.iterdir()) == ["mine.txt"]
 
 
-def test_lock_is_exclusive_released_and_stale_locks_are_replaced(tmp_path: Path) -> None:
+def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
     with RunLock(tmp_path):
         assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())
         with pytest.raises(ValueError, match=f"{LOCK_FILE}.*process {os.getpid()}"):
             RunLock(tmp_path).__enter__()
     assert not (tmp_path / LOCK_FILE).exists()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (tmp_path / LOCK_FILE).write_text(f"{dead.stdout.strip()} {os.uname().nodename}\n")
-    with RunLock(tmp_path):  # the process that wrote it is gone
-        assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())
-    (tmp_path / LOCK_FILE).write_text(f"{os.getppid()} {os.uname().nodename}\n")
-    with pytest.raises(ValueError, match=f"process {os.getppid()}"):
+    with lock_held_by_child(tmp_path) as pid, pytest.raises(ValueError, match=f"process {pid} on "):
         RunLock(tmp_path).__enter__()
+    with RunLock(tmp_path):  # free again once the child let go
+        assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())
 
 
-def test_lock_of_a_reused_pid_is_stale(tmp_path: Path) -> None:
-    """A restarted container can give the new run the dead run's pid; the start time tells them apart."""
-    (tmp_path / LOCK_FILE).write_text(f"{os.getpid()} {os.uname().nodename} 1\n")  # our pid, another start
+def test_a_lock_file_left_by_a_killed_run_is_free(tmp_path: Path) -> None:
+    """The OS releases the lock with its process (kill -9 included); the file it leaves is no obstacle."""
+    holder = start_lock_holder(tmp_path)
+    holder.kill()
+    holder.wait(timeout=60)
+    assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(holder.pid)  # left behind, no longer locked
     with RunLock(tmp_path):
         assert (tmp_path / LOCK_FILE).read_text().split()[0] == str(os.getpid())
+    assert not (tmp_path / LOCK_FILE).exists()
+
+

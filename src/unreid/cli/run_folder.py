@@ -4,8 +4,8 @@ A run folder holds ``config.yaml``, checkpoints and ``metrics.jsonl``. Before an
 written, :func:`check_run_folder` decides, from ``--resume`` and ``--overwrite`` alone,
 whether the command may use the folder, and for ``--resume`` compares the saved
 configuration with the new one, naming every key that would make the checkpoint
-unusable. :class:`RunLock` then holds an exclusive lock file for the run's lifetime; a
-lock left by a process that no longer exists (``kill -9``) is detected and replaced.
+unusable. :class:`RunLock` then holds an exclusive OS file lock for the run's lifetime,
+which ends with the process that holds it (``kill -9`` included).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 import yaml
+from filelock import FileLock, Timeout
 
 from unreid.cli.output_paths import check_name_lengths, check_writable
 from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint, resume_point
@@ -27,7 +28,7 @@ from unreid.io.output_guard import refuse_protected_folder
 logger = logging.getLogger(__name__)
 
 LOCK_FILE = "run.lock"
-"""Lock file name inside the run folder: ``<pid> <hostname> <process start time>``."""
+"""Lock file name inside the run folder; its holder writes ``<pid> <hostname>`` into it."""
 
 RUN_FILES = (
     "config.yaml", LAST, PREVIOUS, "model.pth", "metrics.jsonl", "results.json", "training_curves.png",
@@ -260,34 +261,14 @@ def remove_stale_temp_files(run_dir: Path) -> list[str]:
     return removed
 
 
-def _process_start(pid: int) -> str:
-    """The start time of process ``pid`` in clock ticks since boot (``""`` where unknown).
-
-    With the pid it identifies a process even when pids are reused (a restarted
-    container often gives the new run the dead run's pid).
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
-    except OSError:
-        return ""
-    return stat.rsplit(")", 1)[-1].split()[19]
-
-
-def _process_alive(pid: int, start: str) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not start or not _process_start(pid) or _process_start(pid) == start
-
-
 class RunLock:
     """An exclusive ``run.lock`` in the run folder for the lifetime of a ``with`` block.
 
-    A lock whose process is gone (same host; the pid no longer runs, or now belongs to a
-    process started at another time) is stale and replaced.
+    The exclusion is an OS file lock (:class:`filelock.FileLock`, ``flock`` on Unix), which
+    the kernel releases when the holding process ends, however it ends (``kill -9``
+    included): a lock file left behind is free and simply taken again. The holder writes
+    ``<pid> <hostname>`` into the file, so a refused run can name it; the file is removed
+    before the lock is released.
 
     Raises:
         ValueError: on entry, when another live process holds the lock (its pid is named).
@@ -295,39 +276,30 @@ class RunLock:
 
     def __init__(self, run_dir: Path) -> None:
         self.path = Path(run_dir) / LOCK_FILE
-        self._held = False
+        self._lock = FileLock(self.path, timeout=0)
 
-    def _try_create(self) -> bool:
+    def _holder(self) -> tuple[str, str]:
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()} {socket.gethostname()} {_process_start(os.getpid())}\n")
-        return True
+            pid, host = (self.path.read_text(encoding="utf-8").split() + ["?", "?"])[:2]
+        except OSError:
+            pid, host = "?", "?"
+        return pid, host
 
     def __enter__(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        for _ in range(3):
-            if self._try_create():
-                self._held = True
-                return self
-            try:
-                pid_text, host, start = (self.path.read_text(encoding="utf-8").split() + ["", ""])[:3]
-                pid = int(pid_text)
-            except (OSError, ValueError):
-                pid, host, start = -1, socket.gethostname(), ""  # unreadable or half-written: treat as stale
-            if host == socket.gethostname() and (pid < 0 or not _process_alive(pid, start)):
-                logger.warning("removing stale lock %s of process %d, which no longer runs", self.path, pid)
-                self.path.unlink(missing_ok=True)
-                continue
+        try:
+            self._lock.acquire()
+        except Timeout:
+            pid, host = self._holder()
             raise ValueError(
                 f"{self.path}: another run (process {pid} on {host}) is using output_dir={str(self.path.parent)!r}; "
-                "wait for it, set another output_dir, or delete the lock file if that process is gone"
-            )
-        raise ValueError(f"{self.path}: could not take the lock; delete the file and retry")
+                "wait for it or set another output_dir"
+            ) from None
+        with open(self.path, "w", encoding="utf-8") as handle:  # the file, not the lock: the OS holds that
+            handle.write(f"{os.getpid()} {socket.gethostname()}\n")
+        return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        if self._held:
-            self.path.unlink(missing_ok=True)
-            self._held = False
+        if self._lock.is_locked:
+            self.path.unlink(missing_ok=True)  # while still held: no other run has taken it yet
+            self._lock.release()
