@@ -51,3 +51,22 @@ def test_the_teachers_ghost_batch_norm_is_bound_to_its_own_layers() -> None:
     use_ghost_batch_norm(student, samples_per_bn=4)
     teacher = MeanTeacher(student, momentum=0.5)
     assert teacher.model[1].forward.bn is teacher.model[1]  # a deep copy, not the student's layer
+
+
+def test_one_update_is_m_old_plus_one_minus_m_new() -> None:
+    torch.manual_seed(1)
+    student, m = _student(), 0.75
+    teacher = MeanTeacher(student, momentum=m)
+    old = {k: v.clone() for k, v in teacher.model.state_dict().items()}
+    with torch.no_grad():
+        for p in student.parameters():
+            p.add_(torch.randn_like(p))
+    student.train()(torch.randn(8, 3))
+    new = student.state_dict()
+    teacher.update()
+    got = teacher.model.state_dict()
+    for name in ("0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var"):
+        torch.testing.assert_close(got[name], m * old[name] + (1 - m) * new[name], rtol=0, atol=1e-6)
+        assert not torch.equal(got[name], new[name])  # an average, not the AveragedModel's first-call copy
+    assert got["1.num_batches_tracked"].item() == 1
+    assert set(got) == set(student.state_dict())  # the checkpoint's teacher keys stay the model's own

@@ -6,10 +6,12 @@ networks: the averaged model moves slowly, so it carries less of one batch's noi
 the next epoch's pseudo-labels.
 
 After every optimiser step :meth:`MeanTeacher.update` sets each parameter to
-``t <- m * t + (1 - m) * s``. Floating-point buffers (BatchNorm running means and
-variances) follow the same average, as in timm's ``ModelEmaV2``; integer buffers
-(``num_batches_tracked``) are copied. The teacher is never trained or run in train mode:
-its BatchNorm statistics are only the average of the student's.
+``t <- m * t + (1 - m) * s`` through torch's :class:`~torch.optim.swa_utils.AveragedModel`
+with :func:`~torch.optim.swa_utils.get_ema_multi_avg_fn` (one ``foreach`` lerp per device
+and dtype). Floating-point buffers (BatchNorm running means and variances) follow the same
+average, as in timm's ``ModelEmaV2``; integer buffers (``num_batches_tracked``) are copied,
+which torch's EMA function would instead average and truncate. The teacher is never trained
+or run in train mode: its BatchNorm statistics are only the average of the student's.
 
 When a teacher is on, the trainer clusters the teacher's features, evaluates it, and
 saves it as ``model.pth``; ``last.pth`` keeps both the student (``model``, so
@@ -18,14 +20,32 @@ saves it as ``model.pth``; ``last.pth`` keeps both the student (``model``, so
 
 from __future__ import annotations
 
-import copy
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import torch
-from torch import nn
+from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 logger = logging.getLogger(__name__)
+
+
+_Tensors = tuple[Tensor, ...] | list[Tensor]
+
+
+def _ema_floats_copy_integers(momentum: float) -> Callable[[_Tensors, _Tensors, Tensor | int], None]:
+    """``AveragedModel``'s ``multi_avg_fn``: torch's EMA for a floating-point group, a copy for an integer one."""
+    ema = get_ema_multi_avg_fn(momentum)
+
+    @torch.no_grad()
+    def average(teacher: _Tensors, student: _Tensors, n_averaged: Tensor | int) -> None:
+        if teacher[0].is_floating_point():  # groups share one dtype
+            ema(list(teacher), list(student), n_averaged)
+        else:
+            torch._foreach_copy_(list(teacher), list(student))
+
+    return average
 
 
 class MeanTeacher:
@@ -40,22 +60,18 @@ class MeanTeacher:
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"train.teacher_momentum={momentum}: must lie in [0, 1)")
         self.student, self.momentum = student, momentum
-        self.model = copy.deepcopy(student)
+        self.averaged = AveragedModel(student, multi_avg_fn=_ema_floats_copy_integers(momentum), use_buffers=True)
+        # The deep copy made above is the average so far: the first update is already an EMA step
+        # (AveragedModel would otherwise copy the student at its first update).
+        self.averaged.n_averaged.fill_(1)
+        self.model: nn.Module = self.averaged.module
         self.model.eval()
         for p in self.model.parameters():
             p.requires_grad_(False)
 
-    @torch.no_grad()
     def update(self) -> None:
         """One EMA step towards the student's current parameters and buffers."""
-        m = self.momentum
-        for t, s in zip(self.model.parameters(), self.student.parameters()):
-            t.mul_(m).add_(s.detach(), alpha=1.0 - m)
-        for tb, sb in zip(self.model.buffers(), self.student.buffers()):
-            if tb.is_floating_point():
-                tb.mul_(m).add_(sb.detach(), alpha=1.0 - m)
-            else:
-                tb.copy_(sb)
+        self.averaged.update_parameters(self.student)
 
     @torch.no_grad()
     def reset_to_student(self) -> None:
