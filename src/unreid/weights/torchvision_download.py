@@ -3,6 +3,10 @@
 torchvision names its files ``<model>-<first hex digits of sha256>.pth``; the check catches a
 truncated or substituted download before it lands in the cache. A copy already in torch
 hub's cache (``$TORCH_HOME/hub/checkpoints``) is used instead of the network.
+
+``torch.hub.download_url_to_file(url, dst, hash_prefix=...)`` makes the same check but takes
+no timeout (its ``urlopen`` waits forever on a stalled connection, and a process-wide
+``socket.setdefaulttimeout`` would reach every other thread), so this short loop stays ours.
 """
 
 from __future__ import annotations
