@@ -99,15 +99,15 @@ def run(args: argparse.Namespace) -> int:
 
     features, crops, fingerprint = _embed(args, model, crops)
     cameras = _cameras(crops) if args.center_cameras else None
-    assignment = assign_identities(features, found_identities(features, cameras=cameras),
-                                   attach_similarity=args.attach_similarity)
+    labels, eps = found_identities(features, cameras=cameras)
+    assignment = assign_identities(features, labels, attach_similarity=args.attach_similarity)
     result = IdentityResult(crops=crops, identities=assignment.identities, similarities=assignment.similarities,
                             centroids=assignment.centroids, features=features, fingerprint=fingerprint)
     if args.overwrite:
         from unreid.identities.output_folder import clear_result
 
         clear_result(out)
-    _write(args, out, result, changed=None, notes={"attached": assignment.attached})
+    _write(args, out, result, changed=None, notes={"attached": assignment.attached, "eps": eps})
     return 0
 
 
@@ -125,7 +125,7 @@ def _run_into(args: argparse.Namespace, model: Path, crops: list[Any]) -> int:
     out = Path(args.into).expanduser()
     if args.overwrite:
         raise ValueError("--overwrite applies to --out; --into adds to a result and replaces none")
-    result, _ = load_result(out)
+    result, meta = load_result(out)
     known = {crop.path for crop in result.crops}
     new = [crop for crop in crops if crop.path not in known]
     if not new:
@@ -134,9 +134,11 @@ def _run_into(args: argparse.Namespace, model: Path, crops: list[Any]) -> int:
         logger.info("%d crop(s) of %s are already in %s and are left as they are", len(crops) - len(new), args.dir, out)
     features, new, _ = _embed(args, model, new, expected=result.fingerprint)
     merged, report = add_crops(result, new, features, threshold=args.join_threshold,
-                               attach_similarity=args.attach_similarity, center_cameras=args.center_cameras)
+                               attach_similarity=args.attach_similarity, center_cameras=args.center_cameras,
+                               eps=meta.get("settings", {}).get("eps"))
     _write(args, out, merged, changed=report.changed,
-           notes={"join_threshold": report.threshold, "added": report.added, "joined": report.joined,
+           notes={"eps": meta.get("settings", {}).get("eps"), "join_threshold": report.threshold,
+                  "added": report.added, "joined": report.joined,
                   "new_identities": report.new_identities})
     print("\n".join(report.lines()))
     return 0

@@ -80,7 +80,7 @@ def join_threshold(result: IdentityResult, *, percentile: float = JOIN_PERCENTIL
 
 def add_crops(
     result: IdentityResult, crops: list[Crop], features: np.ndarray, *, threshold: float | None = None,
-    attach_similarity: float | None = None, center_cameras: bool = False,
+    attach_similarity: float | None = None, center_cameras: bool = False, eps: float | None = None,
 ) -> tuple[IdentityResult, IncrementalReport]:
     """``result`` with ``crops`` (``features [M, D]``, unit) added (module docstring).
 
@@ -92,6 +92,7 @@ def add_crops(
         attach_similarity: as in :func:`~unreid.identities.assignment.assign_identities`,
             for crops still unassigned after the new clustering.
         center_cameras: centre each camera's features before clustering the rest.
+        eps: the DBSCAN radius of the first run, reused for the rest; ``None`` derives one from them.
 
     Raises:
         ValueError: for a feature size that differs from the existing one's.
@@ -110,7 +111,7 @@ def add_crops(
     cameras = None
     if center_cameras and all(all_crops[i].camera is not None for i in pool):
         cameras = np.array([all_crops[i].camera for i in pool], dtype=np.int64)
-    labels = found_identities(all_features[pool], cameras=cameras)  # [P]
+    labels, _ = found_identities(all_features[pool], cameras=cameras, eps=eps)  # [P]
     founded = labels >= 0
     identities[pool[founded]] = old_c + labels[founded]
     num = old_c + int(labels.max(initial=-1)) + 1
