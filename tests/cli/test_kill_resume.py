@@ -75,6 +75,9 @@ def _kill_in(phase: str) -> None:
 
 
 def _train(args: list[str], log: str, phase: str) -> None:
+    # A shell without job control starts background commands (and so pytest and this child) with
+    # SIGINT ignored; a user's `unreid train` in a terminal has Python's handler: restore that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stderr = open(log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - the child's whole life
     os.dup2(sys.stderr.fileno(), 2)
     root = logging.getLogger()
