@@ -65,7 +65,8 @@ def test_train_into_root_or_home_refuses(folder: str, words: str, synthetic_root
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    _refused(tiny_args(folder, synthetic_root) + ["--overwrite"], caplog, words, "output_dir")
+    args = tiny_args(folder, synthetic_root) + ["--overwrite"]  # type: ignore[arg-type]  # the text as typed
+    _refused(args, caplog, words, "output_dir")
     assert list(home.iterdir()) == [] and not Path("/config.yaml").exists()
 
 
