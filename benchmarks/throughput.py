@@ -31,7 +31,7 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import timm
@@ -64,7 +64,7 @@ def best_rates(steps: dict[str, tuple[Step, int]], *, args: argparse.Namespace, 
     best = dict.fromkeys(steps, 0.0)
     for round_index in range(args.rounds):
         for name, (step, images) in steps.items():
-            for _ in range(args.warmup if round_index == 0 else 0):
+            for _ in range(max(args.warmup, 1) if round_index == 0 else 0):  # the first call exports or compiles
                 step()
             sync(device)
             start = time.perf_counter()
@@ -95,7 +95,8 @@ def inference_steps(args: argparse.Namespace, device: torch.device, amp: torch.d
     layouts = {"torch_eager": (eager, torch.contiguous_format),
                "torch_channels_last": (copy.deepcopy(eager).to(memory_format=torch.channels_last), torch.channels_last)}
     if not args.no_compile:
-        layouts["torch_compiled"] = (torch.compile(layouts["torch_channels_last"][0]), torch.channels_last)
+        compiled = cast(torch.nn.Module, torch.compile(layouts["torch_channels_last"][0]))
+        layouts["torch_compiled"] = (compiled, torch.channels_last)
 
     def torch_step(net: torch.nn.Module, layout: torch.memory_format) -> Step:
         @torch.no_grad()
@@ -139,7 +140,7 @@ def train_steps(args: argparse.Namespace, device: torch.device, amp: torch.dtype
         variants.append(("torch_compiled", torch.channels_last, True))
     for name, layout, compiled in variants:
         net = network(args, device).to(memory_format=layout).train()
-        opt = torch.optim.Adam(net.parameters(), lr=1e-4, **({"fused": True} if device.type == "cuda" else {}))
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4, fused=True if device.type == "cuda" else None)
         run = torch.compile(net) if compiled else net
         x = torch.randn(args.batch, 3, args.height, args.width, device=device).contiguous(memory_format=layout)
 
@@ -163,9 +164,9 @@ def unreid_train_setup(args: argparse.Namespace, device: torch.device,
     model = network(args, device).to(memory_format=torch.channels_last)
     pixels = torch.randint(0, 256, (n, 3, args.height, args.width), dtype=torch.uint8, device=device)
     labels = torch.arange(n, device=device) % clusters
-    memory = ClusterMemory(features=F.normalize(torch.randn(n, model.embedding_dim, device=device), dim=1),
+    memory = ClusterMemory(features=F.normalize(torch.randn(n, cast(Any, model).embedding_dim, device=device), dim=1),
                            labels=labels, num_clusters=clusters)
-    opt = torch.optim.Adam(model.parameters(), lr=3.5e-4, **({"fused": True} if device.type == "cuda" else {}))
+    opt = torch.optim.Adam(model.parameters(), lr=3.5e-4, fused=True if device.type == "cuda" else None)
     p = max(args.batch // 16, 1)
     sampler = PKSampler(labels.cpu().numpy(), num_identities=p, num_instances=args.batch // p)
     batches = BatchStream(pixels=pixels, labels=labels, instance_index=torch.arange(n, device=device), num_real=n,
@@ -184,7 +185,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--width", type=int, default=128)
     parser.add_argument("--steps", type=int, default=20, help="steps timed per round")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best counts")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed steps before the first round")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps before the first round (at least 1)")
     parser.add_argument("--bank", type=int, default=4096, help="images in the synthetic uint8 bank / memory")
     parser.add_argument("--pass-images", type=int, default=8642,
                         help="images of one extraction pass, for the export's share (8642: market1501-dev train)")
