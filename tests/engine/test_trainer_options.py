@@ -33,9 +33,10 @@ def test_all_options_together(tiny_run: TinyRun, tmp_path: Path) -> None:
                          "cluster.eps_policy=auto", "cluster.auto_rho=0.02", "loss.intra_mode=centroid",
                          "loss.inter_mode=query", "loss.positive_pool=core", "loss.ramp_start=1", "loss.ramp_epochs=0"))
     assert [r["level_scale"] for r in rows] == [0.0, 1.0]
+    fixed_eps = load_config(overrides=tiny_run("all")).cluster.eps
     for row in rows:
-        assert 0 < row["eps"] < 1 and row["size_max"] >= row["size_median"] > 0
-        assert 0.0 <= row["pl_false_merge_same_camera"] <= 1.0 and "mAP" in row
+        assert row["eps"] != fixed_eps  # eps_policy=auto derived it from the data
+        assert row["size_max"] == row["size_top0"] and "pl_false_merge_same_camera" in row and "mAP" in row
     features = np.load(tmp_path / "all" / "features" / "epoch_001.npy")
     assert features.dtype == np.float16 and (tmp_path / "all" / "features" / "records.tsv").is_file()
 
@@ -139,5 +140,5 @@ def test_positive_pool_core_never_picks_a_non_core_positive(tiny_run: TinyRun, m
 def test_infomap_makes_the_pseudo_labels_of_a_run(tiny_run: TinyRun) -> None:
     rows = _run(tiny_run("infomap", "cluster.algorithm=infomap", "cluster.infomap_k=10"))
     for row in rows:
-        assert row["time_infomap"] >= 0 and "time_dbscan" not in row
+        assert "time_infomap" in row and "time_dbscan" not in row  # Infomap, not DBSCAN, made the labels
         assert row["clusters"] >= 2 and "mAP" in row

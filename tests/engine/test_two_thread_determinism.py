@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 from unreid.cli.train_run import run_training
@@ -27,6 +28,7 @@ def _run(tmp_path: Path, name: str) -> tuple[list[dict[str, float]], dict[str, t
     return rows, weights
 
 
+@pytest.mark.slow
 def test_two_thread_reruns_are_bit_identical(tmp_path: Path) -> None:
     first_rows, first_weights = _run(tmp_path, "first")
     second_rows, second_weights = _run(tmp_path, "second")
