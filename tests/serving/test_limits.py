@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -105,11 +104,11 @@ def test_openapi_schema_describes_the_api(server: SearchServer) -> None:
 def test_a_slow_client_gets_408(serve_world: World) -> None:
     with running_server(serve_world, ServiceLimits(read_timeout_s=0.5)) as slow:
         host, port = slow.server_address[:2]
-        start = time.perf_counter()
+        # the client would wait 30 s (then socket.timeout fails the test): the 408 comes from the server's timeout
         with socket.create_connection((str(host), int(port)), timeout=30) as raw:
             raw.sendall(b"POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + b"\xff" * 10)
             answer = raw.makefile("rb").readline()
-        assert answer.startswith(b"HTTP/1.1 408") and time.perf_counter() - start < 10
+        assert answer.startswith(b"HTTP/1.1 408")
 
 
 def _rss() -> int:
@@ -187,9 +186,7 @@ def test_curl_data_binary_content_type_is_read_as_the_image(server: SearchServer
 def test_a_client_that_never_finishes_its_headers_is_dropped(serve_world: World) -> None:
     with running_server(serve_world, ServiceLimits(read_timeout_s=0.5)) as slow:
         host, port = slow.server_address[:2]
-        start = time.perf_counter()
-        with socket.create_connection((str(host), int(port)), timeout=30) as raw:
+        with socket.create_connection((str(host), int(port)), timeout=30) as raw:  # socket.timeout if never dropped
             raw.sendall(b"GET /api/info HTTP/1.1\r\nHost: x\r\n")  # headers never end
             assert raw.recv(100) == b""  # closed by the server
-        assert time.perf_counter() - start < 10
         assert _get(slow, "/api/info")[0] == 200  # others are still served
