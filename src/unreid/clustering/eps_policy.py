@@ -27,6 +27,7 @@ class EpsPolicy(str, Enum):
     FIXED = "fixed"
     SCHEDULE = "schedule"
     AUTO = "auto"
+    CROSS_CAMERA = "cross_camera"
 
 
 def scheduled_eps(*, epoch: int, start: float, end: float, epochs: int) -> float:

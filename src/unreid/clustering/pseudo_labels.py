@@ -18,6 +18,7 @@ from torch import Tensor
 
 from unreid.clustering.dbscan import NOISE, dbscan_with_core
 from unreid.clustering.eps_policy import eps_from_distances
+from unreid.clustering.eps_search import search_eps
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
 from unreid.clustering.knn import KnnBackend
@@ -67,6 +68,8 @@ def cluster_features(
     method: JaccardMethod | str = JaccardMethod.SPARSE,
     knn_backend: KnnBackend | str = KnnBackend.AUTO,
     auto_eps_rho: float = 0.0,
+    eps_search: bool = False,
+    cameras: Tensor | None = None,
 ) -> PseudoLabels:
     """Jaccard distance + DBSCAN pseudo-labels of ``features`` (Cluster Contrast's defaults).
 
@@ -78,6 +81,9 @@ def cluster_features(
         min_samples: DBSCAN core-point threshold (self included).
         method: see :class:`JaccardMethod`.
         knn_backend: kNN search for the sparse method (the dense reference always uses torch).
+        eps_search: ``eps`` is ignored and searched for: the radius with the most clusters that span
+            ``cameras`` (:func:`~unreid.clustering.eps_search.search_eps`).
+        cameras: ``[N]`` camera ids for ``eps_search`` (``None``: the most clusters).
         auto_eps_rho: when positive, ``eps`` is ignored and derived from the distances by
             :func:`~unreid.clustering.eps_policy.eps_from_distances` with this ``rho``.
 
@@ -97,13 +103,17 @@ def cluster_features(
         distances = jaccard_distance_dense(features, k1=k1, k2=k2)
     else:
         # DBSCAN only looks at pairs within eps: store nothing else (exact, far less memory).
-        max_distance = MISSING_DISTANCE if auto_eps_rho > 0 else min(eps, MISSING_DISTANCE)
+        exact = auto_eps_rho > 0 or eps_search
+        max_distance = MISSING_DISTANCE if exact else min(eps, MISSING_DISTANCE)
         distances = jaccard_distance_sparse(features, k1=k1, k2=k2, knn_backend=knn_backend, max_distance=max_distance)
     _synchronize(device)
     middle = time.perf_counter()
-    if auto_eps_rho > 0:
-        eps = min(eps_from_distances(distances, rho=auto_eps_rho), 0.999)
-    labels, core = dbscan_with_core(distances, eps=eps, min_samples=min_samples)  # [N], [N]
+    if eps_search:
+        eps, labels, core = search_eps(distances, cameras=cameras, min_samples=min_samples)  # [N], [N]
+    else:
+        if auto_eps_rho > 0:
+            eps = min(eps_from_distances(distances, rho=auto_eps_rho), 0.999)
+        labels, core = dbscan_with_core(distances, eps=eps, min_samples=min_samples)  # [N], [N]
     num_clusters = int(labels.max()) + 1 if labels.numel() else 0
     num_outliers = int((labels == NOISE).sum())
     end = time.perf_counter()

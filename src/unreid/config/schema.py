@@ -83,7 +83,8 @@ class ClusterConfig:
     min_samples: int = option(4, "DBSCAN core-point neighbourhood size", low=1)
     method: JaccardMethod = option(JaccardMethod.SPARSE, "Jaccard implementation: sparse | dense")
     eps_policy: EpsPolicy = option(
-        EpsPolicy.FIXED, "fixed: eps | schedule: eps_start -> eps over eps_epochs | auto: from the distances")
+        EpsPolicy.FIXED, "fixed: eps | schedule: eps_start -> eps over eps_epochs | auto: from the distances (rho rule) | "
+        "cross_camera: each epoch the radius with the most clusters spanning two or more cameras (label-free)")
     eps_start: float = option(0.6, "schedule: eps at epoch 0", low=0.0, high=1.0, low_open=True, high_open=True)
     eps_epochs: int = option(0, "schedule: epochs to reach eps", low=0)
     auto_rho: float = option(1.6e-3, "auto: eps = mean of the smallest rho fraction of pairwise distances",

@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from unreid.data.duplicate_files import drop_duplicate_files
 from unreid.data.folder_layout import NAME_PATTERNS, CameraFolder, FolderLayout, detect_layout, layout_choices
 from unreid.data.records import UNKNOWN_PERSON, UNKNOWN_TRACK, Record, ReIDSplit
 
@@ -162,6 +163,7 @@ def load_folder(*, train: Path, query: Path | None = None, gallery: Path | None 
     exclude = tuple(f for role, f in folders.items() if role != "train")
     paths = {role: _images(folder, role="training" if role == "train" else role,
                            exclude=exclude if role == "train" else ()) for role, folder in folders.items()}
+    paths["train"] = drop_duplicate_files(paths["train"], role="training")
     relative = [p.relative_to(folders[role]) for role, items in paths.items() for p in items]
     name_pattern, layout = _name_pattern(pattern, layout, relative)
     regex = _compile(name_pattern) if name_pattern else None

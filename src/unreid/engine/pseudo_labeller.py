@@ -79,6 +79,8 @@ class ClusteringLabeller:
             result = cluster_features(
                 features, k1=sizes.k1, k2=sizes.k2, eps=c.eps_for(epoch), min_samples=sizes.min_samples,
                 method=c.method, auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
+                eps_search=c.eps_policy is EpsPolicy.CROSS_CAMERA,
+                cameras=torch.tensor([r.camera_id for r in records], device=features.device),
             )
         assert result.core is not None
         labels = result.labels.cpu()  # [N]
