@@ -199,8 +199,9 @@ def _run(
     wall = time.perf_counter() - start
     if not ctx.is_main:
         return RunOutcome(run_dir=run_dir, before={}, after={}, history=history, wall_time=wall)
-    trained = evaluator is not None and bool(history)  # train.epochs=0: nothing trained, no "after" to report
-    after = evaluator.with_grid(trainer.inference_model, run_dir / "ranked_lists_after.png") if trained else {}
+    # train.epochs=0: nothing trained, no "after" to report
+    after = (evaluator.with_grid(trainer.inference_model, run_dir / "ranked_lists_after.png")
+             if evaluator is not None and history else {})
     wall = time.perf_counter() - start
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu x{torch.get_num_threads()} threads"
     results: dict[str, Any] = {"before": before or None, "after": after or None, "wall_time_s": round(wall, 1),
