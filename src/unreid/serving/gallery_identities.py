@@ -3,8 +3,9 @@
 The page's identities view needs who-is-who without labels, so the gallery's stored
 embeddings are clustered exactly as training clusters unlabelled data: k-reciprocal
 Jaccard distance and DBSCAN, with ``k1``/``k2``/``min_samples`` scaled to the collection
-(:func:`~unreid.clustering.neighbourhood_sizes.sizes_for_collection`) and ``eps`` derived
-from the distances (``rho = 1.6e-3``). Crops DBSCAN leaves as noise are "unassigned".
+and ``eps`` searched for the most clusters spanning cameras
+(:func:`~unreid.clustering.label_free.label_free_clustering`). Crops DBSCAN leaves as noise
+are "unassigned".
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from unreid.clustering import NOISE, cluster_features
-from unreid.clustering.neighbourhood_sizes import sizes_for_collection
+from unreid.clustering import NOISE
+from unreid.clustering.label_free import label_free_clustering
 from unreid.data.records import Record
 
 logger = logging.getLogger(__name__)
 
 MIN_CROPS = 4
 """Galleries with fewer crops are not clustered (DBSCAN needs a few neighbours per person)."""
-AUTO_EPS_RHO = 1.6e-3
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,8 @@ def gallery_identities(*, features: Tensor, records: Sequence[Record]) -> Galler
     count = len(records)
     if count < MIN_CROPS:
         return GalleryIdentities((), count, f"the gallery has {count} crops; identities need at least {MIN_CROPS}")
-    sizes = sizes_for_collection(count)
-    with torch.no_grad():
-        result = cluster_features(features.float().cpu(), k1=sizes.k1, k2=sizes.k2, min_samples=sizes.min_samples,
-                                  auto_eps_rho=AUTO_EPS_RHO)  # labels [G]
+    cameras = torch.tensor([max(r.camera_id, 0) for r in records])  # [G]
+    result, sizes = label_free_clustering(features.float().cpu(), cameras=cameras)  # labels [G]
     identities = group_labels(result.labels.tolist(), records)
     message = (f"{len(identities)} identities in {count} crops ({result.num_outliers} unassigned); "
                f"label-free clustering: k1 {sizes.k1}, k2 {sizes.k2}, min_samples {sizes.min_samples}, "
