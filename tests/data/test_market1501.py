@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ from unreid.data.registry import load_dataset
 
 
 def _jpeg(path: Path) -> None:
+    """A crop whose colour comes from its name: no two files are byte-identical (copies are read once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (8, 16), (120, 30, 200)).save(path)
+    code = zlib.crc32(path.name.encode())
+    Image.new("RGB", (8, 16), (code & 255, (code >> 8) & 255, (code >> 16) & 255)).save(path)
 
 
 def _market_tree(root: Path) -> Path:

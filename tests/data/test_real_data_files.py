@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ from unreid.data.records import Record
 
 
 def _image(path: Path) -> Path:
+    """A JPEG whose colour comes from its name: no two files are byte-identical (copies are read once)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (8, 16), (120, 30, 200)).save(path, format="JPEG")
+    code = zlib.crc32(path.name.encode())
+    Image.new("RGB", (8, 16), (code & 255, (code >> 8) & 255, (code >> 16) & 255)).save(path, format="JPEG")
     return path
 
 
