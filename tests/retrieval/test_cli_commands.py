@@ -98,6 +98,8 @@ def test_evaluate_on_query_and_gallery_only(tiny_checkpoint: Path, eval_root: Pa
         query_cams=[r.camera_id for r in query], gallery_pids=[r.person_id for r in gallery],
         gallery_cams=[r.camera_id for r in gallery],
     ).as_dict(percent=True)
+    # every query's person is in the gallery (other cameras): all 4 evaluated, none skipped
+    assert metrics.pop("queries_evaluated") == 4 and metrics.pop("queries_skipped") == 0
     assert set(metrics) == set(expected)
     for name, value in expected.items():
         assert metrics[name] == pytest.approx(value, abs=0.01), name
