@@ -23,7 +23,7 @@ from unreid.engine.checkpoint import save_atomic
 
 def _run_folder(tmp_path: Path, *, checkpoint: bool = True) -> Path:
     run = tmp_path / "run"
-    save_config(RunConfig(), run / "config.yaml")
+    save_config(RunConfig(output_dir=str(run)), run / "config.yaml")  # as a run into ``run`` saves it
     (run / "metrics.jsonl").write_text('{"epoch": 0}\n')
     if checkpoint:
         save_atomic({"epoch": 0, "model": {}, "optimizer": {}, "scheduler": {}}, run / "last.pth")
@@ -52,6 +52,7 @@ def test_resume_without_checkpoint(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no checkpoint .*last.pth.*--resume auto"):
         check_run_folder(tmp_path / "typo", resume=ResumeMode.REQUIRED, overwrite=False, config=config)
     run = _run_folder(tmp_path, checkpoint=False)  # a run that stopped before its first epoch was saved
+    (run / "best.pth").write_bytes(b"x")  # written with the metrics row, just before the first last.pth
     for mode in ResumeMode:
         assert check_run_folder(run, resume=mode, overwrite=False, config=config) is False  # starts over
     (run / "model.pth").write_bytes(b"x")  # a finished run without checkpoints is never started over
@@ -85,8 +86,10 @@ def test_overwrite_clears_only_run_files_and_temp_files_are_removed(tmp_path: Pa
     (run / "mine.txt").write_text("keep")
     (run / ".last.pth.abc").write_bytes(b"half")
     (run / ".model.pth.x1").write_bytes(b"half")
+    (run / "best.pth").write_bytes(b"x")  # the model selection's choice and kept epochs are run files too
+    (run / "epoch_001.pth").write_bytes(b"x")
     assert remove_stale_temp_files(run) == [".last.pth.abc", ".model.pth.x1"]
-    assert sorted(clear_run_files(run)) == ["config.yaml", "last.pth", "metrics.jsonl"]
+    assert sorted(clear_run_files(run)) == ["best.pth", "config.yaml", "epoch_001.pth", "last.pth", "metrics.jsonl"]
     assert sorted(p.name for p in run.iterdir()) == ["mine.txt"]
 
 

@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 
 from unreid.cli.output_paths import check_name_lengths, check_writable
 from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint, resume_point
+from unreid.engine.model_selection import BEST
 from unreid.io.output_guard import refuse_protected_folder
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ LOCK_FILE = "run.lock"
 RUN_FILES = (
     "config.yaml", LAST, PREVIOUS, "model.pth", "metrics.jsonl", "results.json", "training_curves.png",
     "ranked_lists_before.png", "ranked_lists_after.png", "generated_examples.png",
-    "camera_style_generator.pth", "bad_files.txt",
+    "camera_style_generator.pth", "bad_files.txt", BEST,
 )
 """Files a run writes; ``--overwrite`` deletes exactly these (nothing else in the folder)."""
 
@@ -60,8 +61,9 @@ def _holds_run(run_dir: Path) -> list[str]:
 
 
 LEFT_BEFORE_FIRST_EPOCH = ("bad_files.txt", "ranked_lists_before.png", "generated_examples.png",
-                           "camera_style_generator.pth")
-"""Run files a run that stopped before its first saved epoch may leave (besides its own ``config.yaml``)."""
+                           "camera_style_generator.pth", BEST, "metrics.jsonl")
+"""Run files a run that stopped before its first saved epoch may leave (besides its own ``config.yaml``);
+``best.pth`` and the first metrics row are written just before the first ``last.pth``."""
 
 
 def _is_own_config(run_dir: Path) -> bool:
@@ -241,7 +243,8 @@ def keep_finished_model(run_dir: Path, *, epochs: int) -> Path | None:
 
 def clear_run_files(run_dir: Path) -> list[str]:
     """Delete the files a run writes (for ``--overwrite``); returns their names."""
-    removed = _holds_run(Path(run_dir)) + sorted(p.name for p in Path(run_dir).glob("model_epoch*.pth"))
+    removed = _holds_run(Path(run_dir)) + sorted(p.name for pattern in ("model_epoch*.pth", "epoch_[0-9]*.pth")
+                                                 for p in Path(run_dir).glob(pattern))
     if removed:
         logger.warning("--overwrite: deleting %s from %s", ", ".join(removed), run_dir)
     for name in removed:
