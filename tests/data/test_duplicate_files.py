@@ -29,6 +29,13 @@ def test_no_copies_no_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
+def test_empty_files_are_no_copies(tmp_path: Path) -> None:
+    for name in ("a.jpg", "b.jpg", "c.jpg", "d.jpg"):
+        (tmp_path / name).write_bytes(b"" if name < "c" else b"DD")
+    kept = drop_duplicate_files(list(tmp_path.iterdir()), role="training")
+    assert [p.name for p in kept] == ["a.jpg", "b.jpg", "c.jpg"]  # both empty ones left for the bad-file check
+
+
 def test_market_training_copies_are_read_once(tmp_path: Path) -> None:
     for folder in ("bounding_box_train", "query", "bounding_box_test"):
         (tmp_path / folder).mkdir()

@@ -3,7 +3,8 @@
 Copies (``x.jpg``, ``x.jpg.jpg``, ``x.JPG``) are common in shared data sets; counted as
 several crops they form clusters of their own and bias the pseudo labels. Files are first
 grouped by size (a read only where sizes collide), then by the SHA-256 of their bytes; the
-first path of each group in sorted order is kept, and one warning counts the rest.
+first path of each group in sorted order is kept, and one warning counts the rest. Empty
+files are no image and not copies of one: all stay, for the bad-file check to name each.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def drop_duplicate_files(paths: list[Path], *, role: str) -> list[Path]:
         except OSError:
             continue  # unreadable: the decoder reports it
     dropped: dict[Path, Path] = {}  # copy -> the file it copies
-    for same_size in by_size.values():
-        if len(same_size) < 2:
+    for size, same_size in by_size.items():
+        if len(same_size) < 2 or size == 0:
             continue
         first: dict[str, Path] = {}
         for path in same_size:
