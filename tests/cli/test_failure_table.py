@@ -438,20 +438,23 @@ def test_unwritable_output_dir_is_one_line_before_any_work(kind: str, synthetic_
 def test_checkpoint_write_refused_mid_run_is_one_line_and_the_advice_works(
     monkeypatch: pytest.MonkeyPatch, synthetic_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
+    from unreid.engine.checkpoint import LAST
     from unreid.io import atomic_file
 
     run = tmp_path / "run"
-    real_save = atomic_file.torch.save
+    real_mkstemp = atomic_file.tempfile.mkstemp
     calls = {"n": 0}
 
-    def refuse_second(obj: object, handle: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:  # epoch 1's checkpoint: the folder became read-only meanwhile
-            raise PermissionError(errno.EACCES, "Permission denied", handle.name)
-        real_save(obj, handle)
+    def refuse_second(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        # counts last.pth writes only: best.pth (model selection) is written before each of them
+        if kwargs.get("prefix") == atomic_file.temporary_prefix(run / LAST):
+            calls["n"] += 1
+            if calls["n"] == 2:  # epoch 1's checkpoint: the folder became read-only meanwhile
+                raise PermissionError(errno.EACCES, "Permission denied", str(run / f"{kwargs['prefix']}x1"))
+        return real_mkstemp(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(atomic_file.torch, "save", refuse_second)
+        patch.setattr(atomic_file.tempfile, "mkstemp", refuse_second)
         assert main(tiny_args(run, synthetic_root, train__eval_every=0)) == 3
     [line] = error_lines(caplog)
     assert "cannot write" in line and "Permission denied" in line and str(run) in line and "\n" not in line
