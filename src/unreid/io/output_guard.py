@@ -35,6 +35,15 @@ def _resolved(path: Path) -> Path:
     return Path(path).expanduser().resolve()
 
 
+def _exists_as(path: Path, *, folder: bool) -> bool:
+    """``path.is_dir()`` / ``path.is_file()``, False where ``stat`` fails (a name too long): nothing is
+    there to destroy, and the writability check that follows names the problem in one line."""
+    try:
+        return path.is_dir() if folder else path.is_file()
+    except OSError:
+        return False
+
+
 def holds_finished_run(folder: Path) -> list[str]:
     """The :data:`RUN_MARKERS` present in ``folder`` (empty: not a finished run)."""
     return [name for name in RUN_MARKERS if (Path(folder) / name).is_file()]
@@ -96,7 +105,7 @@ def check_output_file(
     """
     path = Path(path).expanduser()
     _refuse_inputs(path, flag=flag, inputs=inputs)
-    if overwrite or not path.is_file():
+    if overwrite or not _exists_as(path, folder=False):
         return path
     inside = _kind_of_folder(path.parent)
     if ours is not None and not inside and ours(path):
@@ -120,7 +129,7 @@ def check_output_folder(
     folder = Path(folder).expanduser()
     refuse_protected_folder(folder, flag=flag)
     _refuse_inputs(folder, flag=flag, inputs=inputs)
-    if overwrite or not folder.is_dir():
+    if overwrite or not _exists_as(folder, folder=True):
         return folder
     run = holds_finished_run(folder)
     if run:
