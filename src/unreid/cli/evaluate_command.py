@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from unreid.cli.model_arguments import model_file
 from unreid.cli.train_command import add_config_arguments
 from unreid.data.records import ReIDSplit
 from unreid.io.output_guard import add_overwrite_argument
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("evaluate", help="mAP / CMC / mINP of a checkpoint on a data set's query and gallery")
-    parser.add_argument("checkpoint", type=Path, help="model.pth or last.pth of a run")
+    parser.add_argument("checkpoint", type=model_file,
+                        help="model.pth or last.pth of a run, or a ready model's name (market1501)")
     add_config_arguments(parser)
     parser.add_argument("--rerank", action="store_true", help="k-reciprocal re-ranking")
     parser.add_argument("--grid", type=Path, default=None, help="write a ranked-list image grid here (.png/.jpg)")

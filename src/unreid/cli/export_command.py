@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from unreid.cli.model_arguments import model_file
 from unreid.io.output_guard import add_overwrite_argument
 
 
@@ -12,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export a trained model for deployment")
     formats = parser.add_subparsers(dest="export_format", required=True)
     onnx = formats.add_parser("onnx", help="ONNX (float32 pixels 0..255 NCHW in, unit embeddings out)")
-    onnx.add_argument("--checkpoint", type=Path, required=True, help="model.pth written by `unreid train`")
+    onnx.add_argument("--checkpoint", type=model_file, required=True,
+                      help="model.pth written by `unreid train`, or a ready model's name (market1501)")
     onnx.add_argument("--out", type=Path, required=True, help="output .onnx file")
     onnx.add_argument("--opset", type=int, default=17, help="ONNX opset version")
     onnx.add_argument("--no-check", action="store_true", help="skip the onnxruntime-vs-PyTorch comparison")

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from unreid.cli.model_arguments import add_model_arguments
+from unreid.cli.model_arguments import add_model_arguments, model_file
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,8 @@ MODEL_SUFFIXES = (".pth", ".pt", ".onnx")
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("identities", help="assign every crop of a folder to an identity (who is who across cameras)")
-    parser.add_argument("model", type=Path, help="model.pth written by `unreid train`, or an .onnx export")
+    parser.add_argument("model", type=model_file,
+                        help="model.pth written by `unreid train`, an .onnx export, or a ready model's name (market1501)")
     parser.add_argument("dir", type=Path, help="folder of person crops (searched recursively)")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--out", type=Path, help="new folder for identities.csv/.json, grids/, summary.json")

@@ -22,9 +22,21 @@ class Embedder:
     source: Path
 
 
+def model_file(text: str) -> Path:
+    """argparse type of a checkpoint: a path, or a ready model's name (``market1501``, ``ready:market1501``)."""
+    from unreid.weights.ready_models import resolve_model_file
+
+    try:
+        return resolve_model_file(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
 def add_model_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
     group = parser.add_mutually_exclusive_group(required=required)
-    group.add_argument("--checkpoint", type=Path, help="model.pth written by `unreid train`")
+    group.add_argument("--checkpoint", type=model_file,
+                       help="model.pth written by `unreid train`, or a ready model's name: market1501 (a file of "
+                       "that name wins; ready:market1501 never means a file)")
     group.add_argument("--onnx", type=Path, help="model.onnx written by `unreid export onnx` (runs without torch)")
     parser.add_argument("--device", default="cpu", help="torch device for --checkpoint (cpu, cuda, cuda:1)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass")

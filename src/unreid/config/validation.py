@@ -90,12 +90,15 @@ def config_problems(config: RunConfig) -> list[str]:
         close = difflib.get_close_matches(backbone, timm.list_models(), n=6, cutoff=0.6)
         hint = f"similar timm names: {', '.join(close)}" if close else "e.g. resnet50, resnet18, resnet10t"
         problems.append(f"model.backbone={backbone!r}: not a timm model name; {hint}")
+    ready_problems = _ready_model_problems(config)
     if config.model.pretrained == "imagenet":
         from unreid.weights.registry import FETCHERS
 
         if config.model.backbone not in FETCHERS:
             problems.append(f"model.pretrained=imagenet: no ImageNet weights known for model.backbone="
                             f"{config.model.backbone!r}; known: {sorted(FETCHERS)}")
+    elif ready_problems is not None:
+        problems.extend(ready_problems)
     elif config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
         problems.append(f"model.pretrained={config.model.pretrained!r}: file not found; create it with "
                         "`unreid weights`, give another file, or set model.pretrained=''")
@@ -128,6 +131,28 @@ def config_problems(config: RunConfig) -> list[str]:
     if config.train.threads > (os.cpu_count() or 1) * 4:
         problems.append(f"train.threads={config.train.threads}: this machine has {os.cpu_count()} CPU cores")
     return problems
+
+
+def _ready_model_problems(config: RunConfig) -> list[str] | None:
+    """``None`` when model.pretrained names no ready model, else what stops the warm start from it (``[]``: nothing)."""
+    from unreid.models.model_spec import ModelSpec
+    from unreid.weights.ready_models import check_ready_spec, ready_model_name
+
+    m = config.model
+    try:
+        name = ready_model_name(m.pretrained) if m.pretrained else None
+    except ValueError as error:
+        return [f"model.pretrained={m.pretrained!r}: {error}"]
+    if name is None:
+        return None
+    configured = ModelSpec(backbone=m.backbone, height=config.data.height, width=config.data.width,
+                           last_stride_one=m.last_stride_one, stride_in_1x1=m.stride_in_1x1,
+                           embedding_dim=m.embedding_dim)
+    try:
+        check_ready_spec(name, configured=configured)
+    except ValueError as error:
+        return [str(error)]
+    return []
 
 
 def validate_config(config: RunConfig) -> None:
