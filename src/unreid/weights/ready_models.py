@@ -1,6 +1,6 @@
 """Ready models shipped inside the package: ``--checkpoint market1501`` works right after ``pip install``.
 
-A ready model is an ``unreid train`` checkpoint stored in float16 (half the size) in
+A ready model is an ``unreid train`` checkpoint stored in float16 (half the size; BatchNorm statistics float32) in
 ``unreid/ready_models/``, with a JSON card beside it saying how, when and on which data
 it was trained and under which terms that data may be used. Commands that take a
 checkpoint accept its name (``market1501``, or ``ready:market1501`` to be explicit); an
