@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +40,17 @@ RANDOM_KILLS = 6
 TARGETED = ("checkpoint write", "extraction", "clustering", "training step")
 
 
-def _kill_on_call(module: Any, name: str, call: int, *, half_write: bool = False) -> None:
-    """SIGKILL this process on the ``call``-th call of ``module.name`` (after half a write for ``torch.save``)."""
+def _kill_on_call(module: Any, name: str, call: int, *, half_write: bool = False,
+                  counted: Callable[..., bool] = lambda *args: True) -> None:
+    """SIGKILL this process on the ``call``-th call of ``module.name`` among those ``counted`` accepts (after
+    half a write for ``torch.save``)."""
     real = getattr(module, name)
     calls = [0]
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        if calls[0] == call:
+        if counted(*args):
+            calls[0] += 1
+        if calls[0] == call and counted(*args):
             if half_write:
                 buffer = io.BytesIO()
                 real(args[0], buffer)
@@ -58,6 +62,11 @@ def _kill_on_call(module: Any, name: str, call: int, *, half_write: bool = False
     setattr(module, name, wrapper)
 
 
+def _is_resume_state(obj: object, *args: object) -> bool:
+    """Whether ``torch.save(obj, ...)`` writes ``last.pth``: only the trainer's state for --resume holds an optimizer."""
+    return isinstance(obj, dict) and "optimizer" in obj
+
+
 def _kill_in(phase: str) -> None:
     """Arrange a SIGKILL in ``phase`` of the second epoch (epoch 1), or during its checkpoint write."""
     import unreid.engine.batch_stream as batch_stream
@@ -65,7 +74,8 @@ def _kill_in(phase: str) -> None:
     import unreid.engine.unsupervised_trainer as trainer
 
     if phase == "checkpoint write":
-        _kill_on_call(torch, "save", 2, half_write=True)  # 1st save: epoch 0's checkpoint
+        # the 2nd last.pth write (the 1st: epoch 0's); best.pth, written just before each, is not counted
+        _kill_on_call(torch, "save", 2, half_write=True, counted=_is_resume_state)
     elif phase == "extraction":
         _kill_on_call(trainer, "extract_features", 1)  # a resumed run starts with epoch 1's extraction
     elif phase == "clustering":
