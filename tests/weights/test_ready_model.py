@@ -112,6 +112,8 @@ def test_name_resolves_to_the_packaged_file(shipped: Path, tmp_path: Path, monke
     assert resolve_model_file("ready:market1501") == shipped
     with pytest.raises(ValueError, match="known: market1501"):
         resolve_model_file("ready:msmt17")
+    by_name = FeatureExtractor.from_checkpoint("ready:market1501", engine="torch")(_crops())  # the Python API too
+    torch.testing.assert_close(by_name, FeatureExtractor.from_checkpoint(shipped, engine="torch")(_crops()))
 
 
 def test_extract_by_name_equals_extract_by_path(shipped: Path, tmp_path: Path) -> None:
@@ -127,6 +129,22 @@ def test_extract_by_name_equals_extract_by_path(shipped: Path, tmp_path: Path) -
     by_name, by_path = np.load(tmp_path / "by_name.npy"), np.load(tmp_path / "by_path.npy")
     assert by_name.shape == (6, 512)
     np.testing.assert_array_equal(by_name, by_path)
+
+
+@pytest.mark.parametrize("argv", [
+    ["extract", "crops", "--out", "f.npy", "--checkpoint", "market1501"],
+    ["search", "index", "q.jpg", "--checkpoint", "market1501"],
+    ["serve", "index", "--checkpoint", "ready:market1501"],
+    ["index", "build", "crops", "--out", "index", "--checkpoint", "market1501"],
+    ["identities", "market1501", "crops", "--out", "ids"],
+    ["evaluate", "market1501"],
+    ["export", "onnx", "--checkpoint", "market1501", "--out", "m.onnx"],
+])
+def test_every_model_taking_command_accepts_the_name(shipped: Path, argv: list[str]) -> None:
+    from unreid.cli.main import build_parser
+
+    args = build_parser().parse_args(argv)
+    assert (args.model if argv[0] == "identities" else args.checkpoint) == shipped
 
 
 def test_missing_ready_model_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

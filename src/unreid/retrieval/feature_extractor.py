@@ -17,6 +17,7 @@ from unreid.models.embedding_model import EmbeddingModel
 from unreid.models.model_spec import ModelSpec
 from unreid.retrieval.image_input import ImageInput, load_pixels
 from unreid.retrieval.model_fingerprint import model_fingerprint
+from unreid.weights.ready_models import resolve_model_file
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,10 @@ class FeatureExtractor:
         cls, path: str | Path, *, device: str | torch.device = "cpu", batch_size: int = 64,
         engine: InferenceEngine | str = InferenceEngine.AUTO, threads: int = 0,
     ) -> FeatureExtractor:
-        """Rebuild the model of a checkpoint written by ``unreid train`` (``model.pth``)."""
-        state = load_checkpoint(Path(path))
+        """Rebuild the model of a checkpoint written by ``unreid train`` (``model.pth``), or of a ready model's name
+        (``"market1501"``: see :mod:`unreid.weights.ready_models`)."""
+        path = resolve_model_file(path)
+        state = load_checkpoint(path)
         spec = ModelSpec.from_dict(state.get("model_spec"), source=Path(path))
         model = spec.build()
         try:
