@@ -122,24 +122,24 @@ def load_ready_model(name: str, *, folder: Path | None = None) -> tuple[dict[str
     return weights, spec
 
 
-def spec_differences(ready: ModelSpec, configured: ModelSpec, *, keys: tuple[str, ...]) -> list[str]:
-    """``data.height=256 (the ready model has 128)`` for each of ``keys`` where the two specs differ."""
+def spec_mismatch(name: str, *, ready: ModelSpec, configured: ModelSpec, keys: tuple[str, ...]) -> str | None:
+    """What differs among ``keys`` and the settings that fit (``data.height=256 (the ready model has 128)``), or ``None``."""
     have, want = ready.to_dict(), configured.to_dict()
-    return [f"{CONFIG_KEYS[key]}={want[key]} (the ready model has {have[key]})" for key in keys if have[key] != want[key]]
-
-
-def mismatch_message(name: str, ready: ModelSpec, differences: list[str]) -> str:
-    fix = " ".join(f"{CONFIG_KEYS[key]}={value}" for key, value in ready.to_dict().items() if key in CONFIG_KEYS)
-    return (f"model.pretrained={name}: the configuration does not fit the ready model: {'; '.join(differences)}; "
-            f"set {fix} (or model.pretrained=imagenet to start from ImageNet weights)")
+    differ = [key for key in keys if have[key] != want[key]]
+    if not differ:
+        return None
+    found = "; ".join(f"{CONFIG_KEYS[key]}={want[key]} (the ready model has {have[key]})" for key in differ)
+    fix = " ".join(f"{CONFIG_KEYS[key]}={have[key]}" for key in differ)
+    return (f"model.pretrained={name}: the configuration does not fit the ready model: {found}; set {fix} "
+            "(or model.pretrained=imagenet to start from ImageNet weights)")
 
 
 def check_ready_spec(name: str, *, configured: ModelSpec) -> None:
     """``ValueError`` when the configured backbone or input size differ from ready model ``name``'s."""
     _, ready = load_ready_model(name)
-    differences = spec_differences(ready, configured, keys=(*ARCHITECTURE_KEYS, "height", "width"))
-    if differences:
-        raise ValueError(mismatch_message(name, ready, differences))
+    mismatch = spec_mismatch(name, ready=ready, configured=configured, keys=(*ARCHITECTURE_KEYS, "height", "width"))
+    if mismatch:
+        raise ValueError(mismatch)
 
 
 def load_ready_weights(model: nn.Module, *, name: str, configured: ModelSpec) -> Path:
@@ -150,9 +150,9 @@ def load_ready_weights(model: nn.Module, *, name: str, configured: ModelSpec) ->
             weights do not fit the network.
     """
     weights, ready = load_ready_model(name)
-    differences = spec_differences(ready, configured, keys=ARCHITECTURE_KEYS)
-    if differences:
-        raise ValueError(mismatch_message(name, ready, differences))
+    mismatch = spec_mismatch(name, ready=ready, configured=configured, keys=ARCHITECTURE_KEYS)
+    if mismatch:
+        raise ValueError(mismatch)
     path = ready_model_path(name)
     try:
         model.load_state_dict(weights)
