@@ -44,11 +44,28 @@ def test_silhouette_closed_form_and_outliers_count_zero() -> None:
     assert centroid_silhouette(features, torch.zeros(4, dtype=torch.long)) == 0.0  # one cluster: no b
 
 
-def test_the_kept_score_is_the_cross_camera_one_when_there_are_cameras() -> None:
-    features = _axes([1, 0, 0], [1, 0.01, 0], [0, 1, 0], [0, 1, 0.01])
-    labels = torch.tensor([0, 0, 1, 1])
-    scores = label_free_scores(features, torch.tensor([0, 1, 0, 1]), labels)
-    assert scores[SCORE_KEY] == scores["lf_cross_camera_mnn"] == 1.0
-    no_cameras = label_free_scores(features, torch.zeros(4, dtype=torch.long), labels)
-    assert SCORE_KEY in no_cameras and no_cameras[SCORE_KEY] == no_cameras["lf_silhouette"]
-    assert label_free_scores(features, torch.zeros(4, dtype=torch.long)) == {}
+def _people(cameras_per_person: int, *, people: int = 20, crops: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    centres = torch.nn.functional.normalize(torch.randn(people, 16, generator=generator), dim=1)  # [P, D]
+    features = centres.repeat_interleave(crops, 0) + 0.03 * torch.randn(people * crops, 16, generator=generator)
+    cameras = (torch.arange(people * crops) % crops) % cameras_per_person  # [P * crops]
+    return features, cameras
+
+
+def test_the_kept_score_counts_people_found_across_cameras() -> None:
+    features, cameras = _people(2)
+    scores = label_free_scores(features, cameras)
+    # 20 people, each with crops in two cameras, all found: 20 cross-camera clusters of 80 images
+    assert scores["lf_cross_camera_clusters"] == pytest.approx(20 / 80)
+    assert scores[SCORE_KEY] == scores["lf_cross_camera_clusters"]
+    assert scores["lf_silhouette"] > 0.5
+    # the same people, but the features of camera 1 pushed elsewhere: fewer people are found across cameras
+    shifted = features.clone()
+    shifted[cameras == 1] += 2.0 * torch.nn.functional.normalize(torch.ones(16), dim=0)
+    assert label_free_scores(shifted, cameras)[SCORE_KEY] < scores[SCORE_KEY]
+
+
+def test_without_cameras_the_kept_score_is_the_silhouette() -> None:
+    features, _ = _people(1)
+    scores = label_free_scores(features, torch.zeros(80, dtype=torch.long))
+    assert "lf_cross_camera_clusters" not in scores and scores[SCORE_KEY] == scores["lf_silhouette"] > 0.5
