@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from unreid.clustering.jaccard_dense import DENSE_BYTES_PER_PAIR, jaccard_distan
 from unreid.clustering.memory_budget import require_memory
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.records import Record
-from unreid.engine.epoch_hooks import CheckpointHook, MetricsLogHook
+from unreid.engine.epoch_hooks import CheckpointHook, EpochHook, MetricsLogHook
 from unreid.engine.pseudo_labeller import ClusteringLabeller
 from unreid.engine.training_failure import TrainingFailure
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
@@ -43,6 +44,35 @@ def test_nan_loss_names_the_learning_rate_and_saves_no_checkpoint(tmp_path: Path
         ).fit()
     assert not (tmp_path / "last.pth").exists() and not (tmp_path / "model.pth").exists()
     assert not (tmp_path / "metrics.jsonl").exists()
+
+
+class _Recorder(EpochHook):
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.failure: BaseException | None = None
+
+    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+        self.calls.append(f"after_epoch {row['epoch']}")
+
+    def after_training(self, trainer: UnsupervisedTrainer) -> None:
+        self.calls.append("after_training")
+        self.failure = trainer.failure
+
+
+def test_after_training_runs_when_an_epoch_fails_and_the_failure_is_raised_again() -> None:
+    pixels, records = _colour_blobs()
+    recorder = _Recorder()
+    trainer = UnsupervisedTrainer(
+        model=build_embedding_model(backbone="resnet10t"), data=TrainingSet(pixels=pixels, records=records),
+        labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+        loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+        train=TrainConfig(epochs=2, iterations=3, num_identities=2, num_instances=4, lr=1e30, channels_last=False),
+        hooks=[recorder], extract_batch_size=32, progress=False,
+    )
+    with pytest.raises(TrainingFailure, match="epoch 0: the loss is not finite") as raised:
+        trainer.fit()
+    assert recorder.calls == ["after_training"]  # epoch 0 never ended, yet the hooks were closed
+    assert recorder.failure is raised.value and trainer.failure is raised.value
 
 
 def test_memory_check_is_closed_form() -> None:

@@ -44,7 +44,8 @@ class EpochHook:
         """``row`` is the epoch's metrics row; hooks may add to it (later hooks see the additions)."""
 
     def after_training(self, trainer: UnsupervisedTrainer) -> None:
-        """After the last epoch (also when resuming a finished run)."""
+        """After the last epoch (also when resuming a finished run), and after a failed epoch, when
+        ``trainer.failure`` holds the error (raised again once every hook has run)."""
 
 
 class EvaluationHook(EpochHook):
@@ -96,6 +97,8 @@ class CheckpointHook(EpochHook):
                     keep_previous=self.run_dir / PREVIOUS)
 
     def after_training(self, trainer: UnsupervisedTrainer) -> None:
+        if trainer.failure is not None:
+            return  # a failed run leaves last.pth of its last good epoch, and no model.pth
         save_atomic({"model": trainer.inference_model.state_dict(), "model_spec": self.model_spec,
                      "history": trainer.history}, self.run_dir / MODEL)
 

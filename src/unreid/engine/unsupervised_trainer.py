@@ -106,6 +106,7 @@ class UnsupervisedTrainer:
         self.device = next(model.parameters()).device
         self.epochs, self.start_epoch, self.epoch = train.epochs, 0, -1
         self.history: list[dict[str, Any]] = []
+        self.failure: BaseException | None = None  # what ended fit() early, if anything
         self._times: dict[str, float] = {}
         enhancement = data.enhancement
         self.num_real = len(data.records)
@@ -129,23 +130,32 @@ class UnsupervisedTrainer:
         self._next_features: tuple[int, Tensor] | None = None  # (epoch, features) extracted by score_model
 
     def fit(self) -> list[dict[str, Any]]:
-        """Train epochs ``start_epoch .. epochs - 1``; returns one metrics row per epoch."""
+        """Train epochs ``start_epoch .. epochs - 1``; returns one metrics row per epoch.
+
+        The hooks' ``after_training`` runs also when an epoch fails (the error is then in
+        :attr:`failure` and is raised again), so plotters close and files are released.
+        """
         if self.ctx.is_main:
             for hook in self.hooks:
                 hook.before_training(self)
-        for epoch in range(self.start_epoch, self.epochs):
-            self.begin_epoch(epoch)
-            features = self.extract_features(epoch)  # [N, D]
-            labels = self.pseudo_labels(features, epoch)
-            memory = self.build_memory(features, labels)
-            losses = self.train_epoch(memory, labels, epoch)
-            self.check_finite(losses, epoch)
-            self.scheduler.step()
-            scores = self.score_model(epoch)
-            self.end_epoch({**self.epoch_row(epoch, labels, losses), **scores})
-        if self.ctx.is_main:
-            for hook in self.hooks:
-                hook.after_training(self)
+        try:
+            for epoch in range(self.start_epoch, self.epochs):
+                self.begin_epoch(epoch)
+                features = self.extract_features(epoch)  # [N, D]
+                labels = self.pseudo_labels(features, epoch)
+                memory = self.build_memory(features, labels)
+                losses = self.train_epoch(memory, labels, epoch)
+                self.check_finite(losses, epoch)
+                self.scheduler.step()
+                scores = self.score_model(epoch)
+                self.end_epoch({**self.epoch_row(epoch, labels, losses), **scores})
+        except BaseException as error:
+            self.failure = error
+            raise
+        finally:
+            if self.ctx.is_main:
+                for hook in self.hooks:
+                    hook.after_training(self)
         return self.history
 
     @property
