@@ -1,5 +1,5 @@
 """The ``unreid`` command line: ``demo``, ``train``, ``evaluate``, ``config``, ``weights``, ``generator``,
-``cluster-lab``, ``extract``, ``index``, ``search``, ``export``, ``serve``, ``identities``."""
+``cluster-lab``, ``extract``, ``index``, ``search``, ``export``, ``serve``, ``identities``, ``report``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from unreid.cli import (
     generator_command,
     identities_command,
     index_command,
+    report_command,
     search_command,
     serve_command,
     train_command,
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for command in (demo_command, train_command, evaluate_command, config_command, weights_command, generator_command,
                     cluster_lab_command, extract_command, index_command, search_command, export_command,
-                    serve_command, identities_command):
+                    serve_command, identities_command, report_command):
         command.register(sub)
     return parser
 
