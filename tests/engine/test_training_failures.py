@@ -14,6 +14,7 @@ from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.records import Record
 from unreid.engine.epoch_hooks import CheckpointHook, EpochHook, MetricsLogHook
 from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.trainer_view import TrainerView
 from unreid.engine.training_failure import TrainingFailure
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
 from unreid.evaluation.reranking import RERANK_BYTES_PER_PAIR, k_reciprocal_rerank
@@ -51,10 +52,10 @@ class _Recorder(EpochHook):
         self.calls: list[str] = []
         self.failure: BaseException | None = None
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         self.calls.append(f"after_epoch {row['epoch']}")
 
-    def after_training(self, trainer: UnsupervisedTrainer) -> None:
+    def after_training(self, trainer: TrainerView) -> None:
         self.calls.append("after_training")
         self.failure = trainer.failure
 

@@ -18,8 +18,8 @@ from unreid.clustering.pseudo_labels import JaccardMethod
 from unreid.config.option import option
 from unreid.data.folder_layout import FolderLayout
 from unreid.data.image_bank import BadFilePolicy
+from unreid.engine.amp_mode import AmpMode
 from unreid.engine.inference_engine import InferenceEngine
-from unreid.engine.precision import AmpMode
 from unreid.generator.generator_kind import GeneratorKind
 from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
 from unreid.memory.per_cluster_instances import InstanceMemory

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from torch import Tensor, nn
 
@@ -22,9 +22,7 @@ from unreid.engine.checkpoint import LAST, PREVIOUS, save_atomic
 from unreid.engine.eta import EpochClock
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import METRICS_FILE, append_metrics, truncate_metrics
-
-if TYPE_CHECKING:
-    from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
+from unreid.engine.trainer_view import TrainerView
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +32,16 @@ MODEL = "model.pth"
 class EpochHook:
     """Does nothing; subclasses override what they need."""
 
-    def before_training(self, trainer: UnsupervisedTrainer) -> None:
+    def before_training(self, trainer: TrainerView) -> None:
         """Before the first epoch of this process (``trainer.start_epoch > 0`` when resuming)."""
 
-    def after_extract(self, trainer: UnsupervisedTrainer, features: Tensor) -> None:
+    def after_extract(self, trainer: TrainerView, features: Tensor) -> None:
         """``features [N, D]``: this epoch's features of every training image, before pseudo-labelling."""
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         """``row`` is the epoch's metrics row; hooks may add to it (later hooks see the additions)."""
 
-    def after_training(self, trainer: UnsupervisedTrainer) -> None:
+    def after_training(self, trainer: TrainerView) -> None:
         """After the last epoch (also when resuming a finished run), and after a failed epoch, when
         ``trainer.failure`` holds the error (raised again once every hook has run)."""
 
@@ -55,7 +53,7 @@ class EvaluationHook(EpochHook):
     def __init__(self, evaluate: Callable[[nn.Module], dict[str, float]], *, every: int) -> None:
         self.evaluate, self.every = evaluate, every
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         epoch = row["epoch"]
         if epoch == trainer.epochs - 1 or (self.every > 0 and (epoch + 1) % self.every == 0):
             t0 = time.perf_counter()
@@ -71,7 +69,7 @@ class MetricsLogHook(EpochHook):
         self.run_dir = run_dir
         self.clock = EpochClock(first_epoch=0, total_epochs=0)
 
-    def before_training(self, trainer: UnsupervisedTrainer) -> None:
+    def before_training(self, trainer: TrainerView) -> None:
         """Keep the rows of the epochs a resumed run already finished; a fresh run starts an empty log."""
         self.clock = EpochClock(first_epoch=trainer.start_epoch, total_epochs=trainer.epochs)
         if trainer.start_epoch > 0:
@@ -79,7 +77,7 @@ class MetricsLogHook(EpochHook):
         elif (self.run_dir / METRICS_FILE).exists():
             (self.run_dir / METRICS_FILE).unlink()
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         append_metrics(self.run_dir, row)
         logger.info("%s | %s", epoch_line(row), self.clock.line(finished_epoch=row["epoch"]))
 
@@ -92,11 +90,11 @@ class CheckpointHook(EpochHook):
     def __init__(self, run_dir: Path, *, model_spec: dict[str, Any]) -> None:
         self.run_dir, self.model_spec = run_dir, model_spec
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         save_atomic({**trainer.state_dict(), "model_spec": self.model_spec}, self.run_dir / LAST,
                     keep_previous=self.run_dir / PREVIOUS)
 
-    def after_training(self, trainer: UnsupervisedTrainer) -> None:
+    def after_training(self, trainer: TrainerView) -> None:
         if trainer.failure is not None:
             return  # a failed run leaves last.pth of its last good epoch, and no model.pth
         save_atomic({"model": trainer.inference_model.state_dict(), "model_spec": self.model_spec,
@@ -109,7 +107,7 @@ class FeatureDumpHook(EpochHook):
     def __init__(self, run_dir: Path, *, records: list[Record]) -> None:
         self.run_dir, self.records = run_dir, records
 
-    def after_extract(self, trainer: UnsupervisedTrainer, features: Tensor) -> None:
+    def after_extract(self, trainer: TrainerView, features: Tensor) -> None:
         save_epoch_features(run_dir=self.run_dir, epoch=trainer.epoch, features=features, records=self.records)
 
 
@@ -119,10 +117,10 @@ class PlotHook(EpochHook):
     def __init__(self, run_dir: Path) -> None:
         self.plotter = BackgroundPlotter(run_dir)
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         self.plotter.request()
 
-    def after_training(self, trainer: UnsupervisedTrainer) -> None:
+    def after_training(self, trainer: TrainerView) -> None:
         self.plotter.close()
 
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from unreid.engine.checkpoint import save_atomic
 from unreid.engine.epoch_hooks import EpochHook
+from unreid.engine.trainer_view import TrainerView
 from unreid.evaluation.label_free_score import SCORE_KEY
 from unreid.io.safe_load import load_checkpoint
-
-if TYPE_CHECKING:
-    from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ class ModelSelectionHook(EpochHook):
         self.best: float | None = None
         self.best_epoch: int | None = None
 
-    def before_training(self, trainer: UnsupervisedTrainer) -> None:
+    def before_training(self, trainer: TrainerView) -> None:
         """A resumed run continues against the score of the ``best.pth`` it already has."""
         self.best, self.best_epoch = None, None
         path = self.run_dir / BEST
@@ -48,7 +46,7 @@ class ModelSelectionHook(EpochHook):
             state = load_checkpoint(path, required=("model", "score", "epoch"))
             self.best, self.best_epoch = float(state["score"]), int(state["epoch"])
 
-    def after_epoch(self, trainer: UnsupervisedTrainer, row: dict[str, Any]) -> None:
+    def after_epoch(self, trainer: TrainerView, row: dict[str, Any]) -> None:
         epoch = int(row["epoch"])
         state = {"model": trainer.inference_model.state_dict(), "model_spec": self.model_spec, "epoch": epoch}
         score = row.get(SCORE_KEY)
@@ -60,7 +58,7 @@ class ModelSelectionHook(EpochHook):
         if self.best_epoch is not None:
             row["selected_epoch"] = self.best_epoch
 
-    def after_training(self, trainer: UnsupervisedTrainer) -> None:
+    def after_training(self, trainer: TrainerView) -> None:
         if self.best_epoch is not None:
             logger.info("label-free choice: epoch %d (%s %.4f) kept as %s; model.pth is the last epoch",
                         self.best_epoch, SCORE_KEY, self.best, self.run_dir / BEST)

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
 import torch
 
+from unreid.engine.amp_mode import AmpMode
 
-class AmpMode(str, Enum):
-    """Mixed precision: ``auto`` is bfloat16 on CUDA and none elsewhere."""
-
-    AUTO = "auto"
-    BF16 = "bf16"
-    FP16 = "fp16"
-    NONE = "none"
+__all__ = ["AmpMode", "grad_scaler", "resolve_amp", "resolve_device"]  # AmpMode: re-exported, defined in amp_mode
 
 
 def resolve_device(name: str) -> torch.device:
