@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 7's variants on the built-in synthetic set, on a CPU, several seeds, JOBS runs at a
 # time (one thread each): the tiny end-to-end configuration (40 identities, resnet10t from
-# scratch, 64x32). Prints mean ± std per variant (scripts/variant_summary.py).
+# scratch, 64x32). Prints mean ± std per variant (`unreid report summary`).
 #
 # usage: scripts/ablation_synthetic.sh OUT [extra --set overrides...]
 # env:   VARIANTS="centroid full ..." (names from scripts/variants.sh)  SEEDS="0 1 2 3 4"
@@ -37,5 +37,5 @@ for seed in ${SEEDS:-0 1 2 3 4}; do
   done
 done
 wait || true
-"$py" "$here/scripts/variant_summary.py" "$out" $( [[ "${APPEND:-0}" == 1 ]] && echo --append "$here/RESULTS.md") \
+"$py" -m unreid.cli.main report summary "$out" $( [[ "${APPEND:-0}" == 1 ]] && echo --append "$here/RESULTS.md") \
   --note "scripts/ablation_synthetic.sh (synthetic, 40 ids, resnet10t 64x32 from scratch, ${EPOCHS:-8} x ${ITERATIONS:-10} iterations, CPU)"

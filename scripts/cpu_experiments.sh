@@ -5,8 +5,8 @@
 # Every run folder is OUT/<variant>_s<seed>. A finished run (results.json present) is skipped,
 # an interrupted one continues from last.pth (--resume auto), so the script can be called again
 # and again (BUDGET_S: stop starting new runs after this many seconds). At the end it prints
-# mean ± std per variant (scripts/variant_summary.py) and the paired differences by seed against
-# BASELINE (scripts/paired_differences.py); with APPEND=1 both go into RESULTS.md.
+# mean ± std per variant (`unreid report summary`) and the paired differences by seed against
+# BASELINE (`unreid report paired`); with APPEND=1 both go into RESULTS.md.
 #
 # usage: scripts/cpu_experiments.sh DATA_ROOT OUT [extra --set overrides...]
 # env:   VARIANTS="recipe oracle ..."  LEARNED_DIR=rendered folder (variant learned)  SEEDS="0 1 2"  BASELINE=recipe  BUDGET_S=86400  APPEND=0  PYTHON=python3
@@ -63,5 +63,5 @@ grid_loop "$out" "$budget" "$seeds" "$names"
 note="cpu_experiments.sh, market1501_cpu, seeds $seeds, $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
 append=()
 [[ "${APPEND:-0}" == 1 ]] && append=(--append "$here/RESULTS.md")
-"$py" "$here/scripts/variant_summary.py" "$out" "${append[@]}" --note "$note"
-"$py" "$here/scripts/paired_differences.py" "$out" --baseline "$baseline" "${append[@]}"
+"$py" -m unreid.cli.main report summary "$out" "${append[@]}" --note "$note"
+"$py" -m unreid.cli.main report paired "$out" --baseline "$baseline" "${append[@]}"

@@ -39,4 +39,4 @@ for seed in ${SEEDS:-0 1 2}; do
     grep -o '"mAP": [0-9.]*' "$out/${variant}_s$seed/results.json" | tail -1 | sed "s/^/${variant}_s$seed after: /"
   done
 done
-"$py" "$here/scripts/results_table.py" "$out"/*_s*/results.json --note "generator ablation (synthetic, CPU)"
+"$py" -m unreid.cli.main report table "$out"/*_s*/results.json --note "generator ablation (synthetic, CPU)"

@@ -5,7 +5,7 @@
 # skipped, an interrupted one continues (--resume auto: from last.pth, or afresh
 # when none was written), so the script can be called again
 # and again under a per-command time limit (BUDGET_S: stop starting new runs after this
-# many seconds). At the end it prints mean ± std per variant (scripts/variant_summary.py)
+# many seconds). At the end it prints mean ± std per variant (`unreid report summary`)
 # and, with APPEND=1, appends that table to RESULTS.md.
 #
 # usage: scripts/gpu_experiments.sh DATA_ROOT WEIGHTS OUT [extra --set overrides...]
@@ -38,4 +38,4 @@ run_one() {  # NAME SEED DIR
 extra=("$@")
 source "$here/scripts/grid_loop.sh"
 grid_loop "$out" "$budget" "$seeds" "$names"
-"$py" "$here/scripts/variant_summary.py" "$out" $( [[ "${APPEND:-0}" == 1 ]] && echo --append "$here/RESULTS.md") --note "gpu_experiments.sh, $epochs epochs, seeds $seeds, $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"
+"$py" -m unreid.cli.main report summary "$out" $( [[ "${APPEND:-0}" == 1 ]] && echo --append "$here/RESULTS.md") --note "gpu_experiments.sh, $epochs epochs, seeds $seeds, $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)"

@@ -3,7 +3,7 @@
 #   1. `unreid generator train` (128x64, timed) and `unreid generator render` (timed, images/s);
 #   2. unreid without generated images, with the colour baseline and with the learned
 #      generator, each with every seed in SEEDS and the same schedule;
-#   3. a final table (scripts/results_table.py) appended to RESULTS.md.
+#   3. a final table (`unreid report table`) appended to RESULTS.md.
 # The learned generator must beat "none" by more than twice the seed-to-seed spread.
 #
 # usage: scripts/gpu_generator_market_dev.sh DATA_ROOT WEIGHTS OUT [extra --set overrides...]
@@ -37,4 +37,4 @@ for seed in $seeds; do
       "${extra[@]}" 2>&1 | tee "$out/${variant}_s$seed.log"
   done
 done
-"$py" "$here/scripts/results_table.py" "$out"/*/results.json --append "$here/RESULTS.md"
+"$py" -m unreid.cli.main report table "$out"/*/results.json --append "$here/RESULTS.md"

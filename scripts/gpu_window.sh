@@ -66,7 +66,7 @@ run() {  # DATA WEIGHTS OUT [--set overrides...]
     find "$dir" -maxdepth 1 -type f \( -name '*.jsonl' -o -name '*.json' -o -name '*.png' -o -name '*.yaml' \) \
       -exec cp {} "$out/$name/" \;
   done
-  "$py" "$here/scripts/variant_summary.py" "$work" --partial --append "$out/RESULTS.md" \
+  "$py" -m unreid.cli.main report summary "$work" --partial --append "$out/RESULTS.md" \
     --note "scripts/gpu_window.sh, ${EPOCHS:-10} epochs, seed ${SEED:-0}, $(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 || true)"
   echo "window used $(( $(date +%s) - start )) s of $deadline"
 }
