@@ -51,7 +51,7 @@ from unreid.engine.evaluate import QueryGalleryEvaluator
 from unreid.engine.mean_teacher import MeanTeacher
 from unreid.engine.model_selection import ModelSelectionHook
 from unreid.engine.precision import resolve_amp, resolve_device
-from unreid.engine.pseudo_labeller import ClusteringLabeller, OracleLabeller
+from unreid.engine.pseudo_labeller import build_labeller, configured_labeller_name
 from unreid.engine.run_log import write_json
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
 from unreid.generator.generated_queries import BatchQueryLoss, generated_query_loss
@@ -185,7 +185,7 @@ def _run(
     trainer = UnsupervisedTrainer(
         model=model, data=TrainingSet(pixels=banks["train"].pixels, records=split.train, enhancement=enhancement,
                                       generated=generated),
-        labeller=OracleLabeller() if config.cluster.oracle else ClusteringLabeller(config.cluster),
+        labeller=build_labeller(configured_labeller_name(config.cluster), cluster=config.cluster),
         loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, generated.levels) if enhancement else None),
         train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
         teacher=MeanTeacher(model, momentum=t.teacher_momentum) if t.teacher_momentum > 0 else None, hooks=hooks,

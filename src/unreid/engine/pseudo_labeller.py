@@ -2,14 +2,17 @@
 
 A labeller is any callable ``(features, records, epoch) -> EpochLabels``; the trainer
 does not care how the labels are made, so another clusterer (or ground truth, for a
-diagnostic upper bound) plugs in without touching the epoch loop.
+diagnostic upper bound) plugs in without touching the epoch loop. Labellers are looked up
+by name in :data:`LABELLERS`; a new one is a class (or function) taking the ``cluster``
+section, decorated with :func:`register_labeller`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import torch
 from torch import Tensor
@@ -41,12 +44,48 @@ class EpochLabels:
 
 
 class PseudoLabeller(Protocol):
+    @property
+    def name(self) -> str:
+        """What made the labels, as the failure message names it (``DBSCAN``, ``Infomap``, ...)."""
+
     def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         """Labels of ``features [N, D]`` at ``epoch``."""
 
     def failure_hint(self, features: Tensor, records: list[Record], *, epoch: int, num_outliers: int,
                      lr: float) -> str:
         """What to change when the labels hold fewer than two clusters (the end of the failure message)."""
+
+
+LabellerFactory = Callable[[ClusterConfig], PseudoLabeller]
+F = TypeVar("F", bound=LabellerFactory)
+
+LABELLERS: dict[str, LabellerFactory] = {}
+"""Every labeller by name: a factory taking the ``cluster`` section of the configuration."""
+
+
+def register_labeller(name: str) -> Callable[[F], F]:
+    """Adds the decorated factory (a class or function taking a :class:`ClusterConfig`) to
+    :data:`LABELLERS` as ``name``; a name can be registered once."""
+
+    def add(factory: F) -> F:
+        if name in LABELLERS:
+            raise ValueError(f"a pseudo-labeller named {name!r} is already registered ({LABELLERS[name]!r})")
+        LABELLERS[name] = factory
+        return factory
+
+    return add
+
+
+def build_labeller(name: str, *, cluster: ClusterConfig) -> PseudoLabeller:
+    """The labeller registered as ``name``, made from ``cluster``; ``ValueError`` lists the valid names."""
+    if name not in LABELLERS:
+        raise ValueError(f"unknown pseudo-labeller {name!r}; registered: {', '.join(sorted(LABELLERS))}")
+    return LABELLERS[name](cluster)
+
+
+def configured_labeller_name(cluster: ClusterConfig) -> str:
+    """The registry name the configuration asks for: ``oracle`` under ``cluster.oracle``, else ``clustering``."""
+    return "oracle" if cluster.oracle else "clustering"
 
 
 def quality_diagnostics(labels: Tensor, records: list[Record]) -> dict[str, float]:
@@ -59,12 +98,17 @@ def quality_diagnostics(labels: Tensor, records: list[Record]) -> dict[str, floa
     return diagnostics
 
 
+@register_labeller("clustering")
 class ClusteringLabeller:
     """k-reciprocal Jaccard distance + DBSCAN (or Infomap, ``cluster.algorithm``) on (optionally
     camera-centred) features."""
 
     def __init__(self, cluster: ClusterConfig) -> None:
         self.cluster = cluster
+
+    @property
+    def name(self) -> str:
+        return "Infomap" if self.cluster.algorithm is ClusterAlgorithm.INFOMAP else "DBSCAN"
 
     def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         c = self.cluster
@@ -110,9 +154,16 @@ class ClusteringLabeller:
                                 trained=epoch > 0)
 
 
+@register_labeller("oracle")
 class OracleLabeller:
     """Ground-truth identities as labels (``cluster.oracle``, diagnostics only): the supervised upper
-    bound of the same backbone, loss and budget; see :mod:`unreid.clustering.oracle_labels`."""
+    bound of the same backbone, loss and budget; see :mod:`unreid.clustering.oracle_labels`. It uses
+    nothing of ``cluster`` (taken only for the registry's uniform factory signature)."""
+
+    name = "the oracle (true identities)"
+
+    def __init__(self, cluster: ClusterConfig | None = None) -> None:
+        del cluster
 
     def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         result = oracle_labels(records, device=features.device)

@@ -223,8 +223,8 @@ class UnsupervisedTrainer:
         if num_clusters < 2:
             hint = self.labeller.failure_hint(features, self.data.records, epoch=epoch, num_outliers=num_outliers,
                                               lr=self.train.lr)
-            raise TrainingFailure(f"epoch {epoch}: DBSCAN found {num_clusters} cluster(s) among {n} images; {hint}",
-                                  epoch=epoch)
+            found = f"{self.labeller.name} found {num_clusters} cluster(s) among {n} images"
+            raise TrainingFailure(f"epoch {epoch}: {found}; {hint}", epoch=epoch)
         return result
 
     def build_memory(self, features: Tensor, labels: EpochLabels) -> ClusterMemory:
