@@ -39,9 +39,12 @@ def test_train_resume_and_render(tmp_path: Path, data_args: list[str]) -> None:
     assert main(["generator", "render", *data_args, "--checkpoint", str(gen / "generator.pth"), "--out",
                  str(tmp_path / "learned"), "--per-image", "1", "--no-progress"]) == 0
     assert main(["generator", "render", *data_args, "--kind", "color", "--out", str(tmp_path / "color"),
+                 "--set", "generator.per_image=0", "--no-progress"]) == 0
+    assert main(["generator", "render", *data_args, "--kind", "color", "--out", str(tmp_path / "color_default"),
                  "--no-progress"]) == 0
     learned, colour = read_manifest(tmp_path / "learned"), read_manifest(tmp_path / "color")
     assert len(colour) == 5 * len(learned)  # 6 cameras: every other camera vs one
+    assert len(read_manifest(tmp_path / "color_default")) == len(learned)  # generator.per_image defaults to 1
     assert json.loads((tmp_path / "learned" / "manifest.json").read_text())["meta"]["kind"] == "learned"
     assert main(["generator", "render", *data_args, "--out", str(tmp_path / "x"), "--no-progress"]) == 2
 

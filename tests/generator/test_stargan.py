@@ -78,3 +78,15 @@ def test_bad_inputs_raise_clear_errors() -> None:
         StarGANTrainer(num_cameras=2, options=TINY).load_state_dict(trainer.state_dict())
     scores, logits = CameraDiscriminator(num_cameras=3, channels=4, num_layers=2)(torch.zeros(2, 3, 16, 8))
     assert scores.shape == (2, 4, 2) and logits.shape == (2, 3)
+
+
+def test_the_library_defaults_are_the_schema_defaults() -> None:
+    from unreid.config.schema import GeneratorTrainingConfig
+
+    g = GeneratorTrainingConfig()
+    assert StarGANOptions().batch_size == g.batch_size == 32  # was 16 in the library, 32 in the schema
+    assert StarGANOptions() == StarGANOptions.from_config(g)
+    custom = StarGANOptions.from_config(GeneratorTrainingConfig(batch_size=6, channels=8, residual=2, lambda_cls=0.0,
+                                                                lambda_cycle=3.0, lambda_identity=0.0, lr=2e-4))
+    assert (custom.batch_size, custom.channels, custom.disc_channels, custom.num_residual) == (6, 8, 8, 2)
+    assert (custom.lambda_cls, custom.lambda_cycle, custom.lambda_identity, custom.lr) == (0.0, 3.0, 0.0, 2e-4)

@@ -54,7 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     render.add_argument("--out", type=Path, required=True, help="folder for the JPEGs and manifest.csv/json")
     render.add_argument("--kind", choices=("learned", "color"), default="learned")
     render.add_argument("--checkpoint", type=Path, default=None, help="generator.pth of `generator train` (learned)")
-    render.add_argument("--per-image", type=int, default=0, help="target cameras per image (0: every other camera)")
+    render.add_argument("--per-image", type=int, default=None,
+                        help="target cameras per image, 0: every other camera (default: generator.per_image)")
     render.add_argument("--height", type=int, default=0, help="render size (default: the generator's, 128x64 for color)")
     render.add_argument("--width", type=int, default=0)
     render.add_argument("--batch-size", type=int, default=64)
@@ -94,10 +95,7 @@ def run_train(args: argparse.Namespace) -> int:
     g = config.generator.training
     _, pixels, cameras, device = _train_images(config, g.height, g.width, progress=not args.no_progress)
     num_cameras = int(cameras.max()) + 1
-    options = StarGANOptions(channels=g.channels, num_residual=g.residual, disc_channels=g.channels,
-                             lambda_cls=g.lambda_cls, lambda_cycle=g.lambda_cycle,
-                             lambda_identity=g.lambda_identity, lr=g.lr, batch_size=g.batch_size)
-    trainer = StarGANTrainer(num_cameras=num_cameras, options=options, device=device)
+    trainer = StarGANTrainer(num_cameras=num_cameras, options=StarGANOptions.from_config(g), device=device)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     if args.resume and (out / LAST_CHECKPOINT).is_file():
@@ -153,8 +151,9 @@ def run_render(args: argparse.Namespace) -> int:
         colour.fit(pixels, cameras)
         renderer = colour
     started = time.perf_counter()
+    per_image = config.generator.per_image if args.per_image is None else args.per_image
     entries = render_to_folder(renderer=renderer, pixels=pixels, records=split.train, out_dir=args.out,
-                               per_image=args.per_image, batch_size=args.batch_size, progress=not args.no_progress,
+                               per_image=per_image, batch_size=args.batch_size, progress=not args.no_progress,
                                meta={"kind": args.kind,
                                      "checkpoint": str(args.checkpoint or "") if args.kind == "learned" else "",
                                      "height": height, "width": width})

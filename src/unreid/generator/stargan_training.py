@@ -27,25 +27,35 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from unreid.config.schema import GeneratorTrainingConfig
 from unreid.generator.stargan import CameraDiscriminator, CameraStyleTranslator, to_unit_range
 
 logger = logging.getLogger(__name__)
 
+_DEFAULTS = GeneratorTrainingConfig()  # each default is defined once, in the schema (generator.training)
+
 
 @dataclass(frozen=True)
 class StarGANOptions:
-    """Network sizes, loss weights and the optimiser (StarGAN's Adam settings)."""
+    """Network sizes, loss weights and the optimiser (StarGAN's Adam settings); the defaults are those
+    of the ``generator.training`` section (:class:`~unreid.config.schema.GeneratorTrainingConfig`)."""
 
-    channels: int = 64
-    num_residual: int = 6
-    disc_channels: int = 64
+    channels: int = _DEFAULTS.channels
+    num_residual: int = _DEFAULTS.residual
+    disc_channels: int = _DEFAULTS.channels
     disc_layers: int = 4
-    lambda_cls: float = 1.0
-    lambda_cycle: float = 10.0
-    lambda_identity: float = 5.0
-    lr: float = 1e-4
+    lambda_cls: float = _DEFAULTS.lambda_cls
+    lambda_cycle: float = _DEFAULTS.lambda_cycle
+    lambda_identity: float = _DEFAULTS.lambda_identity
+    lr: float = _DEFAULTS.lr
     betas: tuple[float, float] = (0.5, 0.999)
-    batch_size: int = 16
+    batch_size: int = _DEFAULTS.batch_size
+
+    @classmethod
+    def from_config(cls, g: GeneratorTrainingConfig) -> StarGANOptions:
+        """The options of a ``generator.training`` section (one width for both networks)."""
+        return cls(channels=g.channels, num_residual=g.residual, disc_channels=g.channels, lambda_cls=g.lambda_cls,
+                   lambda_cycle=g.lambda_cycle, lambda_identity=g.lambda_identity, lr=g.lr, batch_size=g.batch_size)
 
     def __post_init__(self) -> None:
         if self.channels < 1 or self.disc_channels < 1 or self.num_residual < 0 or self.disc_layers < 1:
