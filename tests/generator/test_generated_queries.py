@@ -16,8 +16,19 @@ from unreid.generator.generated_queries import (
     generated_query_loss,
     parse_levels,
 )
-from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
+from unreid.losses.multilevel_contrastive import ExtremeMode, MultiLevelContrastiveLoss, PositivePool
 from unreid.memory.cluster_memory import ClusterMemory
+
+
+def test_loss_for_generated_queries_keeps_every_setting_and_a_zero_weight_stays_zero() -> None:
+    full = MultiLevelContrastiveLoss(temperature=0.07, centroid_weight=2.0, intra_weight=0.0, inter_weight=0.5,
+                                     intra_mode=ExtremeMode.CENTROID, inter_mode=ExtremeMode.CENTROID,
+                                     positive_pool=PositivePool.CORE, camera_entropy_weight=True)
+    only = generated_query_loss(full, ("centroid", "intra"))
+    assert only is not None and only.weights == {"centroid": 2.0, "intra": 0.0, "inter": 0.0}
+    assert (only.temperature, only.intra_mode, only.inter_mode, only.positive_pool, only.camera_entropy_weight) == (
+        0.07, ExtremeMode.CENTROID, ExtremeMode.CENTROID, PositivePool.CORE, True)
+    assert full.weights == {"centroid": 2.0, "intra": 0.0, "inter": 0.5}  # the loss of real queries is unchanged
 
 
 def test_mixer_swaps_the_fraction_for_generated_images_of_the_same_label() -> None:

@@ -11,6 +11,7 @@ so the batch keeps its identity structure and size.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,13 +66,9 @@ def generated_query_loss(loss_fn: MultiLevelContrastiveLoss, levels: Sequence[st
                          f"{loss_fn.active_levels}; pick one of those")
     if active == loss_fn.active_levels:
         return None
-    w = loss_fn.weights
-    return MultiLevelContrastiveLoss(
-        temperature=loss_fn.temperature, use_centroid="centroid" in active, use_intra="intra" in active,
-        use_inter="inter" in active, centroid_weight=w["centroid"] or 1.0, intra_weight=w["intra"] or 1.0,
-        inter_weight=w["inter"] or 1.0, intra_mode=loss_fn.intra_mode, inter_mode=loss_fn.inter_mode,
-        positive_pool=loss_fn.positive_pool, camera_entropy_weight=loss_fn.camera_entropy_weight,
-    )
+    restricted = copy.deepcopy(loss_fn)  # every setting as configured (the loss section is mapped once, in the CLI)
+    restricted.weights = {name: weight if name in active else 0.0 for name, weight in loss_fn.weights.items()}
+    return restricted
 
 
 class GeneratedBatchMixer:
