@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
     from unreid.identities.result_files import IdentityResult
 
     features, crops, fingerprint = _embed(args, model, crops)
-    cameras = _cameras(crops) if args.center_cameras else None
-    labels, eps = found_identities(features, cameras=cameras)
+    labels, eps = found_identities(features, cameras=_cameras(crops, center=args.center_cameras),
+                                   center_cameras=args.center_cameras)
     assignment = assign_identities(features, labels, attach_similarity=args.attach_similarity)
     result = IdentityResult(crops=crops, identities=assignment.identities, similarities=assignment.similarities,
                             centroids=assignment.centroids, features=features, fingerprint=fingerprint)
@@ -112,9 +112,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cameras(crops: list[Any]) -> np.ndarray | None:
+def _cameras(crops: list[Any], *, center: bool) -> np.ndarray | None:
+    """The crops' camera ids (the eps search counts clusters spanning them), or ``None`` when any is unknown."""
     if any(c.camera is None for c in crops):
-        logger.warning("--center-cameras: the crop names carry no camera; clustering without centring")
+        if center:
+            logger.warning("--center-cameras: the crop names carry no camera; clustering without centring")
         return None
     return np.array([c.camera for c in crops], dtype=np.int64)
 

@@ -14,17 +14,19 @@ import logging
 import numpy as np
 import torch
 
+from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.label_free import label_free_clustering
 
 logger = logging.getLogger(__name__)
 
-def found_identities(features: np.ndarray, *, cameras: np.ndarray | None = None, eps: float | None = None,
-                     ) -> tuple[np.ndarray, float | None]:
+def found_identities(features: np.ndarray, *, cameras: np.ndarray | None = None, center_cameras: bool = False,
+                     eps: float | None = None) -> tuple[np.ndarray, float | None]:
     """``([N] cluster labels (-1 = unassigned), eps used)`` of ``features [N, D]`` with the label-free settings.
 
     Args:
         features: ``[N, D]`` unit features.
         cameras: ``[N]`` camera ids (the radius search counts clusters spanning them), or ``None``.
+        center_cameras: remove each camera's mean feature before clustering (with ``cameras``).
         eps: a DBSCAN radius to reuse (``--into`` reuses the first run's, since the crops left
             over for clustering there are no sample from which to derive one), ``None`` to derive it.
 
@@ -36,6 +38,8 @@ def found_identities(features: np.ndarray, *, cameras: np.ndarray | None = None,
         return np.full(n, -1, dtype=np.int64), eps
     x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))  # [N, D]
     camera_ids = None if cameras is None else torch.from_numpy(np.asarray(cameras, dtype=np.int64))  # [N]
+    if center_cameras and camera_ids is not None:
+        x = center_per_camera(x, camera_ids)  # [N, D]
     result, sizes = label_free_clustering(x, cameras=camera_ids, eps=eps)
     logger.info("label-free clustering of %d crops: k1 %d, k2 %d, min_samples %d, eps %.3f -> %d identities, "
                 "%d unassigned", n, sizes.k1, sizes.k2, sizes.min_samples, result.eps, result.num_clusters,

@@ -109,9 +109,9 @@ def add_crops(
     identities = np.concatenate([result.identities, new_ids])  # [N + M]
     pool = np.flatnonzero(identities < 0)  # old unassigned and new crops that joined nothing
     cameras = None
-    if center_cameras and all(all_crops[i].camera is not None for i in pool):
+    if all(all_crops[i].camera is not None for i in pool):
         cameras = np.array([all_crops[i].camera for i in pool], dtype=np.int64)
-    labels, _ = found_identities(all_features[pool], cameras=cameras, eps=eps)  # [P]
+    labels, _ = found_identities(all_features[pool], cameras=cameras, center_cameras=center_cameras, eps=eps)  # [P]
     founded = labels >= 0
     identities[pool[founded]] = old_c + labels[founded]
     num = old_c + int(labels.max(initial=-1)) + 1
