@@ -41,6 +41,8 @@ def test_best_pth_follows_the_highest_score_and_keep_every_saves_every_nth(tmp_p
     assert load_checkpoint(tmp_path / BEST)["epoch"] == 1
     resumed.after_epoch(_trainer(5.0), {"epoch": 5, "lf_score": 0.31})
     assert load_checkpoint(tmp_path / BEST)["epoch"] == 5
+    resumed.after_epoch(_trainer(6.0), {"epoch": 6, "lf_score": 0.31})  # a tie goes to the later epoch
+    assert load_checkpoint(tmp_path / BEST)["epoch"] == 6
 
 
 def test_no_score_no_best(tmp_path: Path) -> None:
@@ -56,7 +58,7 @@ def test_a_tiny_run_logs_the_score_every_epoch_and_keeps_its_best_model(tmp_path
     run_training(load_config(overrides=overrides), progress=False)
     rows = read_metrics(tmp_path / "run")
     assert all("lf_score" in r and "lf_cross_camera_clusters" in r for r in rows)
-    best_epoch = max(rows, key=lambda r: r["lf_score"])["epoch"]
+    best_epoch = max(rows, key=lambda r: (r["lf_score"], r["epoch"]))["epoch"]
     assert rows[-1]["selected_epoch"] == best_epoch
     assert load_checkpoint(tmp_path / "run" / BEST)["epoch"] == best_epoch
     assert (tmp_path / "run" / epoch_checkpoint_name(2)).is_file()

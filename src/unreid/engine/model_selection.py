@@ -30,7 +30,8 @@ def epoch_checkpoint_name(epoch: int) -> str:
 
 
 class ModelSelectionHook(EpochHook):
-    """Saves ``best.pth`` whenever an epoch's label-free score beats every earlier one, and every
+    """Saves ``best.pth`` whenever an epoch's label-free score reaches the best so far (a tie goes to the
+    later epoch), and every
     ``keep_every``-th epoch's model as ``epoch_NNN.pth`` (``0``: none)."""
 
     def __init__(self, run_dir: Path, *, model_spec: dict[str, Any], keep_every: int = 0) -> None:
@@ -50,7 +51,7 @@ class ModelSelectionHook(EpochHook):
         epoch = int(row["epoch"])
         state = {"model": trainer.inference_model.state_dict(), "model_spec": self.model_spec, "epoch": epoch}
         score = row.get(SCORE_KEY)
-        if score is not None and (self.best is None or score > self.best):
+        if score is not None and (self.best is None or score >= self.best):  # ties: the later, longer-trained epoch
             self.best, self.best_epoch = float(score), epoch
             save_atomic({**state, "score": float(score), "score_name": SCORE_KEY}, self.run_dir / BEST)
         if self.keep_every > 0 and (epoch + 1) % self.keep_every == 0:

@@ -50,7 +50,7 @@ def select(run: Path) -> Selection:
         raise ValueError(f"{Path(run) / 'metrics.jsonl'}: no epoch has both mAP and {SCORE_KEY}; "
                          "train with train.eval_every=1 on data with known identities")
     best = max(rows, key=lambda r: r["mAP"])
-    kept = max(rows, key=lambda r: r[SCORE_KEY])
+    kept = max(rows, key=lambda r: (r[SCORE_KEY], r["epoch"]))  # ties: the later epoch, as best.pth keeps
     final = rows[-1]
     rho = float("nan")
     if len(rows) > 2:
