@@ -88,6 +88,9 @@ def test_infomap_without_its_package_is_named_with_the_install_command(tmp_path:
 
 
 def test_generated_images_that_would_be_ignored_are_named(tmp_path: Path) -> None:
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "gen" / "manifest.csv").write_text(
+        "generated_path,source_path,source_camera,target_camera\na.png,b.png,0,1\n")
     folder = f"generator.generated_dir={tmp_path / 'gen'}"
     problems = config_problems(load_config(overrides=_valid(tmp_path, folder, "generator.enabled=false")))
     assert any("unused while generator.enabled=false" in p for p in problems)

@@ -125,6 +125,8 @@ def config_problems(config: RunConfig) -> list[str]:
     if config.generator.generated_dir and not config.generator.enabled:
         problems.append(f"generator.generated_dir={config.generator.generated_dir!r}: unused while generator.enabled="
                         "false; set generator.enabled=true (`unreid train --generated DIR` does both), or leave it empty")
+    if config.generator.generated_dir and config.generator.enabled:
+        problems.extend(_generated_dir_problems(config.generator.generated_dir))
     g = config.generator.training
     if g.height % 16 or g.width % 16:
         problems.append(f"generator.training.height={g.height}, width={g.width}: both must be multiples of 16")
@@ -209,3 +211,20 @@ def _missing_or_empty(split: ReIDSplit) -> list[Path]:
         except OSError:
             unusable.append(record.path)
     return unusable
+
+
+def _generated_dir_problems(value: str) -> list[str]:
+    """A ``generator.generated_dir`` that is no folder, or has no readable manifest, before any image is decoded."""
+    from unreid.generator.manifest import read_manifest
+
+    folder = Path(value).expanduser()
+    if not folder.is_dir():
+        return [f"generator.generated_dir={value!r}: not a folder; render one with `unreid generator render`"]
+    try:
+        entries = read_manifest(folder)
+    except ValueError as error:
+        return [f"generator.generated_dir={value!r}: {error}"]
+    if not entries:
+        return [f"generator.generated_dir={value!r}: the manifest lists no generated image; render the folder again"]
+    return []
+
