@@ -29,6 +29,31 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_server(index: Path, checkpoint: Path, *, wait_s: float) -> tuple[subprocess.Popen[bytes], str]:
+    """``unreid serve INDEX`` on a free 127.0.0.1 port, and its URL once ``/api/info`` answers (or ``wait_s`` passed)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "unreid.cli.main", "serve", str(index), "--checkpoint",
+                               str(checkpoint), "--port", str(port)])
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(int(wait_s / 0.5)):
+        try:
+            urllib.request.urlopen(url + "api/info", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.5)
+    return server, url
+
+
+def headless_chrome(*, window: str) -> webdriver.Chrome:
+    """Debian's Chromium, headless, with a ``window`` like ``"1280,900"``."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={window}"):
+        options.add_argument(flag)
+    return webdriver.Chrome(service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")),
+                            options=options)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("index", type=Path)
@@ -37,23 +62,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/serve_page.png"))
     parser.add_argument("--top-k", type=int, default=10)
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "unreid.cli.main", "serve", str(args.index), "--checkpoint",
-                               str(args.checkpoint), "--port", str(port)])
-    url = f"http://127.0.0.1:{port}/"
+    server, url = start_server(args.index, args.checkpoint, wait_s=60)
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(url + "api/info", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium") or "chromium"
-        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1100,860"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")),
-                                  options=options)
+        driver = headless_chrome(window="1100,860")
         try:
             driver.get(url)
             wait = WebDriverWait(driver, 60)

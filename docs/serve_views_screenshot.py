@@ -13,26 +13,15 @@ camera's crops left out) and saves the search view. The PNGs are reduced to 256 
 from __future__ import annotations
 
 import argparse
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from serve_screenshot import headless_chrome, start_server  # docs/ is the script's folder, first on sys.path
 
 ALL_LOADED = "return [...document.images].every(i => i.complete && i.naturalWidth > 0)"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def save(driver: webdriver.Chrome, out: Path) -> None:
@@ -49,23 +38,9 @@ def main() -> None:
     parser.add_argument("--identities", type=Path, default=Path("docs/serve_identities.png"))
     parser.add_argument("--search", type=Path, default=Path("docs/serve_search.png"))
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "unreid.cli.main", "serve", str(args.index), "--checkpoint",
-                               str(args.checkpoint), "--port", str(port)])
-    url = f"http://127.0.0.1:{port}/"
+    server, url = start_server(args.index, args.checkpoint, wait_s=120)
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url + "api/info", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium") or "chromium"
-        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
-            options.add_argument(flag)
-        driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=shutil.which("chromedriver")),
-                                  options=options)
+        driver = headless_chrome(window="1280,900")
         try:
             driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",  # the page area itself 1280 x 900
                                    {"width": 1280, "height": 900, "deviceScaleFactor": 1, "mobile": False})
