@@ -63,3 +63,34 @@ def test_a_tiny_run_logs_the_score_every_epoch_and_keeps_its_best_model(tmp_path
     assert load_checkpoint(tmp_path / "run" / BEST)["epoch"] == best_epoch
     assert (tmp_path / "run" / epoch_checkpoint_name(2)).is_file()
     assert not (tmp_path / "run" / epoch_checkpoint_name(1)).exists()
+
+
+def test_label_free_labeller_reuses_the_scores_clustering_with_identical_results(tmp_path: Path,
+                                                                                 monkeypatch: Any) -> None:
+    """With the label-free settings, the next epoch's labels are the score's clustering (made once):
+    the same run with the reuse switched off gives the same metrics, and the labels are not clustered twice."""
+    from unreid.engine import pseudo_labeller
+
+    calls: list[int] = []
+    original = pseudo_labeller.ClusteringLabeller.__call__
+
+    def counted(self: Any, features: torch.Tensor, records: list[Any], epoch: int) -> Any:
+        calls.append(epoch)
+        return original(self, features, records, epoch)
+
+    monkeypatch.setattr(pseudo_labeller.ClusteringLabeller, "__call__", counted)
+    settings = {**TINY_SETTINGS, "train.epochs": 3, "cluster.neighbours": "auto", "cluster.eps_policy": "cross_camera"}
+
+    def run(name: str) -> list[dict[str, Any]]:
+        overrides = [f"output_dir={tmp_path / name}", f"data.root={tmp_path / 'synthetic'}", *as_overrides(settings)]
+        run_training(load_config(overrides=overrides), progress=False)
+        return [{k: v for k, v in r.items() if not k.startswith("time_") and k != "elapsed"}
+                for r in read_metrics(tmp_path / name)]
+
+    reused = run("reused")
+    assert calls == [0, 1, 2, 3]  # epoch 0, then once per score (the last one labels no epoch)
+    calls.clear()
+    monkeypatch.setattr(pseudo_labeller.ClusteringLabeller, "clusters_like_label_free_score", False)
+    separate = run("separate")
+    assert calls == [0, 1, 2]
+    assert reused == separate

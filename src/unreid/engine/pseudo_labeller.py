@@ -24,6 +24,8 @@ from unreid.clustering.eps_policy import EpsPolicy
 from unreid.clustering.infomap_clustering import cluster_features_infomap
 from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy, NeighbourhoodSizes, sizes_for_collection
 from unreid.clustering.oracle_labels import oracle_labels
+from unreid.clustering.tracklets import tracklet_units
+from unreid.clustering.pseudo_labels import JaccardMethod
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
 from unreid.engine.failure_hints import no_clusters_hint
@@ -112,27 +114,43 @@ class ClusteringLabeller:
 
     def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         c = self.cluster
+        cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
         if c.camera_centering:
-            cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
             features = center_per_camera(features, cameras)  # [N, D]
+        # cluster.tracklets: each track is one unit (must-link); None without tracks
+        units = tracklet_units(features, torch.tensor([r.track_id for r in records]), cameras=cameras) \
+            if c.tracklets else None
+        x, x_cameras = (features, cameras) if units is None else (units.features, units.cameras)  # [U, D], [U]
         if c.algorithm is ClusterAlgorithm.INFOMAP:
-            result = cluster_features_infomap(features, k=c.infomap_k, min_similarity=c.infomap_min_similarity,
+            result = cluster_features_infomap(x, k=c.infomap_k, min_similarity=c.infomap_min_similarity,
                                               min_size=c.infomap_min_size)
         else:
-            sizes = self.neighbourhood_sizes(features.shape[0])
+            sizes = self.neighbourhood_sizes(x.shape[0])
             result = cluster_features(
-                features, k1=sizes.k1, k2=sizes.k2, eps=c.eps_for(epoch), min_samples=sizes.min_samples,
+                x, k1=sizes.k1, k2=sizes.k2, eps=c.eps_for(epoch), min_samples=sizes.min_samples,
                 method=c.method, auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
-                eps_search=c.eps_policy is EpsPolicy.CROSS_CAMERA,
-                cameras=torch.tensor([r.camera_id for r in records], device=features.device),
+                eps_search=c.eps_policy is EpsPolicy.CROSS_CAMERA, cameras=x_cameras,
             )
+        if units is not None:
+            result = units.expand(result)  # [U] labels -> [N]
         assert result.core is not None
         labels = result.labels.cpu()  # [N]
         diagnostics = {"eps": round(result.eps, 4), **quality_diagnostics(labels, records)}
+        if units is not None:
+            diagnostics["tracklet_units"] = float(units.num_units)
         if c.algorithm is not ClusterAlgorithm.INFOMAP:
             diagnostics.update(k1=float(sizes.k1), min_samples=float(sizes.min_samples))
         return EpochLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
                             diagnostics=diagnostics)
+
+    @property
+    def clusters_like_label_free_score(self) -> bool:
+        """Whether these labels are exactly the label-free score's clustering
+        (:func:`~unreid.clustering.label_free.label_free_clustering`), so the trainer computes them once."""
+        c = self.cluster
+        return (c.algorithm is ClusterAlgorithm.DBSCAN and c.neighbours is NeighbourhoodPolicy.AUTO
+                and c.eps_policy is EpsPolicy.CROSS_CAMERA and not c.camera_centering
+                and JaccardMethod(c.method) is JaccardMethod.SPARSE)
 
     def neighbourhood_sizes(self, num_images: int) -> NeighbourhoodSizes:
         """``k1``, ``k2``, ``min_samples`` as configured, or scaled to ``num_images`` (``cluster.neighbours``)."""

@@ -128,6 +128,7 @@ class UnsupervisedTrainer:
             self.train_model = torch.compile(self.train_model)  # type: ignore[assignment]
         self.augment_generator = torch.Generator(device=self.pixels.device)
         self._next_features: tuple[int, Tensor] | None = None  # (epoch, features) extracted by score_model
+        self._next_labels: tuple[int, EpochLabels] | None = None  # (epoch, labels) clustered by score_model
 
     def fit(self) -> list[dict[str, Any]]:
         """Train epochs ``start_epoch .. epochs - 1``; returns one metrics row per epoch.
@@ -203,7 +204,14 @@ class UnsupervisedTrainer:
         self._next_features = (epoch + 1, features)
         scores: dict[str, float] = {}
         if self.ctx.is_main:
-            scores = label_free_scores(features, torch.from_numpy(self.cameras).to(features.device))
+            cameras = torch.from_numpy(self.cameras).to(features.device)  # [N]
+            clustered = None
+            if getattr(self.labeller, "clusters_like_label_free_score", False):
+                # the next epoch's labels are this clustering: make it once (the labeller is stateless)
+                upcoming = self.labeller(features, self.data.records, epoch + 1)
+                self._next_labels = (epoch + 1, upcoming)
+                clustered = (upcoming.labels, upcoming.eps)
+            scores = label_free_scores(features, cameras, clustered=clustered)
         self._times["score"] = time.perf_counter() - t0
         return scores
 
@@ -211,8 +219,12 @@ class UnsupervisedTrainer:
         """The labeller's labels on the main process, broadcast to every rank; refuses fewer than 2 clusters."""
         n = self.num_real
         if self.ctx.is_main:
-            result = self.labeller(features, self.data.records, epoch)
-            self._times.update(result.timings)
+            if self._next_labels is not None and self._next_labels[0] == epoch:
+                result = self._next_labels[1]  # clustered by score_model from these very features
+            else:
+                result = self.labeller(features, self.data.records, epoch)
+                self._times.update(result.timings)
+            self._next_labels = None
             result.labels, result.core = result.labels.to(self.device), result.core.to(self.device)  # [N], [N]
         else:
             result = EpochLabels(labels=torch.empty(n, dtype=torch.long, device=self.device),

@@ -81,17 +81,24 @@ def centroid_silhouette(features: Tensor, labels: Tensor) -> float:
     return float(silhouette.sum() / x.shape[0])
 
 
-def label_free_scores(features: Tensor, cameras: Tensor) -> dict[str, float]:
+def label_free_scores(features: Tensor, cameras: Tensor, *,
+                      clustered: tuple[Tensor, float] | None = None) -> dict[str, float]:
     """``lf_cross_camera_clusters`` (with two or more cameras), ``lf_silhouette``, the radius used
     (``lf_eps``) and :data:`SCORE_KEY`: the cross-camera score where there are cameras, else the silhouette.
 
     Args:
         features: ``[N, D]`` features, ``N >= 2``.
         cameras: ``[N]`` camera ids.
+        clustered: ``(labels [N], eps)`` of these features under the label-free settings, when the caller
+            has them already (the training labeller with those settings); clustered here otherwise.
     """
-    result, _ = label_free_clustering(features, cameras=cameras)
-    scores = {"lf_silhouette": round(centroid_silhouette(features, result.labels), 5), "lf_eps": result.eps}
+    if clustered is None:
+        result, _ = label_free_clustering(features, cameras=cameras)
+        clustered = (result.labels, result.eps)
+    labels, eps = clustered
+    labels = labels.to(features.device)  # [N]
+    scores = {"lf_silhouette": round(centroid_silhouette(features, labels), 5), "lf_eps": eps}
     if torch.unique(cameras).numel() >= 2:
-        scores["lf_cross_camera_clusters"] = round(cross_camera_clusters(result.labels, cameras) / features.shape[0], 6)
+        scores["lf_cross_camera_clusters"] = round(cross_camera_clusters(labels, cameras) / features.shape[0], 6)
     scores[SCORE_KEY] = scores.get("lf_cross_camera_clusters", scores["lf_silhouette"])
     return scores
