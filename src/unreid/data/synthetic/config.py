@@ -55,6 +55,11 @@ class SyntheticConfig:
             if not isinstance(value, (tuple, list)) or len(value) != 2:
                 raise ValueError(f"SyntheticConfig.{name} must be a (min, max) pair, got {value!r}")
             object.__setattr__(self, name, (int(value[0]), int(value[1])))
+        self._check_counts()
+        self._check_image()
+
+    def _check_counts(self) -> None:
+        """Enough identities, cameras and images for a train/test split with cross-camera matches."""
         if self.num_identities < 2:
             raise ValueError(
                 f"SyntheticConfig.num_identities={self.num_identities}: need at least 2 "
@@ -80,6 +85,9 @@ class SyntheticConfig:
                 f"SyntheticConfig.cameras_per_identity={self.cameras_per_identity}: max exceeds "
                 f"num_cameras={self.num_cameras}"
             )
+
+    def _check_image(self) -> None:
+        """The image size and the seed."""
         if self.height < 32 or self.width < 16:
             raise ValueError(
                 f"SyntheticConfig.height={self.height}, width={self.width}: need height >= 32 and width >= 16"

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from unreid.data.market1501 import SUBSET_FOLDERS
-from unreid.data.synthetic.cameras import draw_cameras
+from unreid.data.synthetic.cameras import Camera, draw_cameras
 from unreid.data.synthetic.config import SyntheticConfig
 from unreid.data.synthetic.image_rendering import render_image
-from unreid.data.synthetic.layout import plan_jobs
+from unreid.data.synthetic.layout import Job, plan_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,30 @@ def _is_cached(root: Path, config: SyntheticConfig) -> bool:
         return json.loads(marker.read_text()) == json.loads(_marker_text(config))
     except (OSError, json.JSONDecodeError):
         return False
+
+
+def _draw_images(folder: Path, *, jobs: list[Job], cameras: list[Camera], config: SyntheticConfig,
+                 started: float) -> None:
+    """Render every job into ``folder``, logging progress five times."""
+    report_every = max(1, len(jobs) // 5)
+    for done, job in enumerate(jobs, start=1):
+        camera = cameras[job.camera]
+        render_image(job, camera, config).save(folder / job.subset / job.file_name, quality=camera.jpeg_quality)
+        if done % report_every == 0:
+            logger.info("synthetic pedestrians: %d/%d images (%.1f s)", done, len(jobs), time.perf_counter() - started)
+
+
+def _move_into_place(partial: Path, *, root: Path, config: SyntheticConfig, overwrite: bool) -> None:
+    """Rename the finished ``partial`` folder to ``root``, replacing an older set there."""
+    if not overwrite and _is_cached(root, config):  # a concurrent run finished the same set first
+        shutil.rmtree(partial)
+    elif root.exists():
+        retired = root.parent / f".{root.name}.old-{os.getpid()}"
+        root.rename(retired)
+        partial.rename(root)
+        shutil.rmtree(retired)
+    else:
+        partial.rename(root)
 
 
 def make_synthetic_pedestrians(*, root: Path, config: SyntheticConfig = _DEFAULT_CONFIG,
@@ -88,24 +112,10 @@ def make_synthetic_pedestrians(*, root: Path, config: SyntheticConfig = _DEFAULT
         (partial / folder).mkdir(parents=True)
     logger.info("synthetic pedestrians: drawing %d images of %d identities in %d cameras into %s",
                 len(jobs), config.num_identities, config.num_cameras, root)
-    report_every = max(1, len(jobs) // 5)
     try:
-        for done, job in enumerate(jobs, start=1):
-            camera = cameras[job.camera]
-            render_image(job, camera, config).save(partial / job.subset / job.file_name, quality=camera.jpeg_quality)
-            if done % report_every == 0:
-                logger.info("synthetic pedestrians: %d/%d images (%.1f s)", done, len(jobs),
-                            time.perf_counter() - started)
+        _draw_images(partial, jobs=jobs, cameras=cameras, config=config, started=started)
         (partial / MARKER_NAME).write_text(_marker_text(config))
-        if not overwrite and _is_cached(root, config):  # a concurrent run finished the same set first
-            shutil.rmtree(partial)
-        elif root.exists():
-            retired = root.parent / f".{root.name}.old-{os.getpid()}"
-            root.rename(retired)
-            partial.rename(root)
-            shutil.rmtree(retired)
-        else:
-            partial.rename(root)
+        _move_into_place(partial, root=root, config=config, overwrite=overwrite)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
