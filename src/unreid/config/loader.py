@@ -34,28 +34,41 @@ def _field_types(cls: type) -> dict[str, Any]:
     return _TYPES[cls]
 
 
+def _coerce_enum(value: Any, kind: type[Enum], key: str) -> Enum:
+    try:
+        return kind(value.value if isinstance(value, Enum) else value)
+    except ValueError:
+        raise ValueError(f"{key}={value!r}: valid values are {', '.join(str(m.value) for m in kind)}") from None
+
+
+def _coerce_bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{key}: expected true/false, got {value!r}")
+
+
+def _coerce_number(value: Any, kind: type[int] | type[float], key: str) -> int | float:
+    """``value`` as ``kind``; ``True``/``False`` and a fractional value for an ``int`` are refused."""
+    if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"{key}: expected {'an integer' if kind is int else 'a number'}, got {value!r}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{key}: expected {'an integer' if kind is int else 'a number'}, got {value!r}") from error
+
+
 def _coerce(value: Any, kind: Any, key: str) -> Any:
     if isinstance(kind, type) and issubclass(kind, Enum):
-        try:
-            return kind(value.value if isinstance(value, Enum) else value)
-        except ValueError:
-            raise ValueError(f"{key}={value!r}: valid values are {', '.join(str(m.value) for m in kind)}") from None
+        return _coerce_enum(value, kind, key)
     if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off"}:
-            return False
-        raise ValueError(f"{key}: expected true/false, got {value!r}")
+        return _coerce_bool(value, key)
     if kind in (int, float):
-        if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
-            raise ValueError(f"{key}: expected {'an integer' if kind is int else 'a number'}, got {value!r}")
-        try:
-            return kind(value)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{key}: expected {'an integer' if kind is int else 'a number'}, got {value!r}") from error
+        return _coerce_number(value, kind, key)
     if value is None and kind is str:  # YAML reads ~ and null as nothing: never the text "None"
         raise ValueError(f"{key}: no value (YAML reads ~ and null as nothing); give a text, quoted when it starts "
                          f"with ~, e.g. {key}='~/runs/my-run'")

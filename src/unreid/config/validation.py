@@ -83,31 +83,60 @@ def config_problems(config: RunConfig) -> list[str]:
     device = _device_problem(config.train.device)
     if device:
         problems.append(device)
+    problems += _model_problems(config)
+    problems += _cluster_problems(config)
+    problems += _data_problems(config)
+    problems += _generator_problems(config)
+    if config.train.threads > (os.cpu_count() or 1) * 4:
+        problems.append(f"train.threads={config.train.threads}: this machine has {os.cpu_count()} CPU cores")
+    return problems
+
+
+def _model_problems(config: RunConfig) -> list[str]:
+    """The backbone, its initial weights and the ResNet-only options."""
     import timm
 
+    problems = []
     backbone = config.model.backbone
     if not timm.is_model(backbone):
         close = difflib.get_close_matches(backbone, timm.list_models(), n=6, cutoff=0.6)
         hint = f"similar timm names: {', '.join(close)}" if close else "e.g. resnet50, resnet18, resnet10t"
         problems.append(f"model.backbone={backbone!r}: not a timm model name; {hint}")
+    problems += _pretrained_problems(config)
+    if config.model.stride_in_1x1 and not backbone.startswith("resnet"):
+        problems.append(f"model.stride_in_1x1=True needs a ResNet backbone, not model.backbone={backbone!r}")
+    return problems
+
+
+def _pretrained_problems(config: RunConfig) -> list[str]:
+    """``model.pretrained``: ImageNet weights known for the backbone, a ready model that fits, or a file."""
     ready_problems = _ready_model_problems(config)
     if config.model.pretrained == "imagenet":
         from unreid.weights.registry import FETCHERS
 
         if config.model.backbone not in FETCHERS:
-            problems.append(f"model.pretrained=imagenet: no ImageNet weights known for model.backbone="
-                            f"{config.model.backbone!r}; known: {sorted(FETCHERS)}")
+            return [f"model.pretrained=imagenet: no ImageNet weights known for model.backbone="
+                    f"{config.model.backbone!r}; known: {sorted(FETCHERS)}"]
     elif ready_problems is not None:
-        problems.extend(ready_problems)
+        return ready_problems
     elif config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
-        problems.append(f"model.pretrained={config.model.pretrained!r}: file not found; create it with "
-                        "`unreid weights`, give another file, or set model.pretrained=''")
-    if config.model.stride_in_1x1 and not backbone.startswith("resnet"):
-        problems.append(f"model.stride_in_1x1=True needs a ResNet backbone, not model.backbone={backbone!r}")
+        return [f"model.pretrained={config.model.pretrained!r}: file not found; create it with "
+                "`unreid weights`, give another file, or set model.pretrained=''"]
+    return []
+
+
+def _cluster_problems(config: RunConfig) -> list[str]:
+    problems = []
     if config.cluster.k2 > config.cluster.k1:
         problems.append(f"cluster.k2={config.cluster.k2}: must not exceed cluster.k1={config.cluster.k1}")
     if config.cluster.algorithm is ClusterAlgorithm.INFOMAP and importlib.util.find_spec("infomap") is None:
         problems.append(f"{INSTALL_HINT}; or set cluster.algorithm=dbscan")
+    return problems
+
+
+def _data_problems(config: RunConfig) -> list[str]:
+    """The data set's root, and the query/gallery folders of ``data.dataset=folder``."""
+    problems = []
     root = Path(config.data.root).expanduser()
     entry = DATASETS.get(config.data.dataset)
     if entry is not None and entry.reads_existing_root and not root.is_dir():
@@ -118,6 +147,12 @@ def config_problems(config: RunConfig) -> list[str]:
             problems.append(f"{key}={value!r}: not a folder")
     if config.data.dataset == "folder" and bool(config.data.folder_query) != bool(config.data.folder_gallery):
         problems.append("data.folder_query and data.folder_gallery: give both (for evaluation) or neither")
+    return problems
+
+
+def _generator_problems(config: RunConfig) -> list[str]:
+    """The loss levels generated images enter, their folder, and the generator's image size."""
+    problems = []
     levels = [part.strip() for part in config.generator.levels.split(",") if part.strip()]
     if not levels or set(levels) - set(LOSS_LEVELS):
         problems.append(f"generator.levels={config.generator.levels!r}: one or more of {', '.join(LOSS_LEVELS)}, "
@@ -130,8 +165,6 @@ def config_problems(config: RunConfig) -> list[str]:
     g = config.generator.training
     if g.height % 16 or g.width % 16:
         problems.append(f"generator.training.height={g.height}, width={g.width}: both must be multiples of 16")
-    if config.train.threads > (os.cpu_count() or 1) * 4:
-        problems.append(f"train.threads={config.train.threads}: this machine has {os.cpu_count()} CPU cores")
     return problems
 
 
