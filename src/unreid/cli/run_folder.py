@@ -22,7 +22,7 @@ import yaml
 from filelock import FileLock, Timeout
 
 from unreid.cli.output_paths import check_name_lengths, check_writable
-from unreid.engine.checkpoint import LAST, PREVIOUS, load_checkpoint, resume_point
+from unreid.engine.checkpoint import LAST, PREVIOUS, ResumePoint, load_checkpoint, resume_point
 from unreid.engine.model_selection import BEST
 from unreid.io.output_guard import refuse_protected_folder
 
@@ -43,7 +43,7 @@ RESUME_KEYS = (
     "data.folder_layout", "data.folder_camera_level",
     "data.synthetic_identities", "data.synthetic_seed", "data.synthetic_camera_strength",
     "model.backbone", "model.embedding_dim", "model.last_stride_one", "model.stride_in_1x1",
-    "generator.enabled", "generator.per_image", "train.seed",
+    "generator.enabled", "generator.per_image", "train.seed", "train.optimizer", "train.lr_scheduler",
 )
 """Keys whose change makes a checkpoint unusable or its metrics incomparable."""
 
@@ -150,36 +150,55 @@ def check_run_folder(
     found = _holds_run(run_dir) if run_dir.is_dir() else []
     kept = _kept_work(run_dir) if run_dir.is_dir() else []
     if resume is ResumeMode.NO:
-        if kept and not overwrite:
-            raise ValueError(
-                f"output_dir={str(run_dir)!r} already holds a run ({', '.join(found)}); "
-                "continue it with --resume, replace it with --overwrite, or set another output_dir"
-            )
-        foreign = _not_ours(run_dir, found)
-        if foreign and not overwrite:
-            raise ValueError(
-                f"output_dir={str(run_dir)!r} holds {', '.join(foreign)} but no checkpoint: files a new run would "
-                "replace and did not write; set another output_dir, or give --overwrite to replace them"
-            )
-        if found and not overwrite:
-            logger.info("%s holds a run that stopped before its first epoch was saved; starting it over", run_dir)
+        _check_new_run(run_dir, found=found, kept=kept, overwrite=overwrite)
         return False
     point = resume_point(run_dir) if run_dir.is_dir() else None
     if point is None:
-        models = [name for name in kept if name.startswith("model")]
-        if models:
-            raise ValueError(
-                f"output_dir={str(run_dir)!r} holds a finished run ({', '.join(models)}) but no {LAST} to continue from; "
-                "starting over would replace it: use --overwrite for that, or set another output_dir"
-            )
-        if resume is ResumeMode.REQUIRED and not (run_dir / "config.yaml").is_file():
-            raise ValueError(
-                f"--resume: no checkpoint {run_dir / LAST} (is output_dir={str(run_dir)!r} mistyped?); "
-                "use --resume auto to start fresh when there is none"
-            )
-        if found:
-            logger.warning("--resume: no epoch of the run in %s was saved; starting it from epoch 0", run_dir)
+        _check_resume_without_checkpoint(run_dir, resume=resume, found=found, kept=kept)
         return False
+    _check_resume_point(run_dir, point, config=config, model_spec=model_spec)
+    return True
+
+
+def _check_new_run(run_dir: Path, *, found: list[str], kept: list[str], overwrite: bool) -> None:
+    """A new run may replace finished work or files it did not write only with ``--overwrite``."""
+    if kept and not overwrite:
+        raise ValueError(
+            f"output_dir={str(run_dir)!r} already holds a run ({', '.join(found)}); "
+            "continue it with --resume, replace it with --overwrite, or set another output_dir"
+        )
+    foreign = _not_ours(run_dir, found)
+    if foreign and not overwrite:
+        raise ValueError(
+            f"output_dir={str(run_dir)!r} holds {', '.join(foreign)} but no checkpoint: files a new run would "
+            "replace and did not write; set another output_dir, or give --overwrite to replace them"
+        )
+    if found and not overwrite:
+        logger.info("%s holds a run that stopped before its first epoch was saved; starting it over", run_dir)
+
+
+def _check_resume_without_checkpoint(run_dir: Path, *, resume: ResumeMode, found: list[str], kept: list[str]) -> None:
+    """``--resume`` with nothing to continue from starts over, unless that would replace a finished model or the
+    folder looks mistyped (``--resume required`` without even a ``config.yaml``)."""
+    models = [name for name in kept if name.startswith("model")]
+    if models:
+        raise ValueError(
+            f"output_dir={str(run_dir)!r} holds a finished run ({', '.join(models)}) but no {LAST} to continue from; "
+            "starting over would replace it: use --overwrite for that, or set another output_dir"
+        )
+    if resume is ResumeMode.REQUIRED and not (run_dir / "config.yaml").is_file():
+        raise ValueError(
+            f"--resume: no checkpoint {run_dir / LAST} (is output_dir={str(run_dir)!r} mistyped?); "
+            "use --resume auto to start fresh when there is none"
+        )
+    if found:
+        logger.warning("--resume: no epoch of the run in %s was saved; starting it from epoch 0", run_dir)
+
+
+def _check_resume_point(run_dir: Path, point: ResumePoint, *, config: dict[str, Any],
+                        model_spec: dict[str, Any] | None) -> None:
+    """The checkpoint can continue: it would not redo a finished run's last epoch, ``train.epochs`` leaves
+    epochs to train, and no key of :data:`RESUME_KEYS` or of the saved model differs."""
     if point.path.name == PREVIOUS and (run_dir / "model.pth").is_file():
         raise ValueError(
             f"output_dir={str(run_dir)!r} holds a finished run (model.pth) whose {LAST} is missing or damaged; "
@@ -208,7 +227,6 @@ def check_run_folder(
             f"{' and config.yaml' if saved_path.is_file() else ''}) in {', '.join(changed)}; "
             "the checkpoint cannot continue with these; set them back or use another output_dir"
         )
-    return True
 
 
 def ensure_run_dir(run_dir: Path) -> Path:
