@@ -22,10 +22,9 @@ import asyncio
 import functools
 import logging
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -82,6 +81,91 @@ class _NoSniff:
         await self.app(scope, receive, send_with_header if scope["type"] == "http" else send)
 
 
+def _guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """``handler``, with a :class:`BadRequest` answered as a JSON error."""
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except BadRequest as error:
+            return _error(error.status, str(error))
+
+    return endpoint
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own errors (no such route, wrong method) as JSON errors that say where to look."""
+    assert isinstance(error, HTTPException)
+    if error.status_code == 404:
+        return _error(404, f"no such page {request.url.path!r}; see / for the search page")
+    if error.status_code == 405:
+        return _error(405, f"{request.method} is not allowed on {request.url.path}; see /openapi.json")
+    return _error(error.status_code, str(error.detail))
+
+
+class _Endpoints:
+    """The handlers of the routes, on one service; uploads are embedded in the ``decoders`` pool."""
+
+    def __init__(self, service: SearchService, decoders: ThreadPoolExecutor) -> None:
+        self.service, self.decoders = service, decoders
+
+    async def page(self, request: Request) -> Response:
+        _query(request, ())
+        return HTMLResponse(page_html())
+
+    async def info(self, request: Request) -> Response:
+        _query(request, ())
+        return JSONResponse(self.service.info())
+
+    async def examples(self, request: Request) -> Response:
+        query = _query(request, ("n",))
+        return JSONResponse({"examples": self.service.examples(_integer(query.get("n", "12"), "n"))})
+
+    async def search_gallery(self, request: Request) -> Response:
+        service = self.service
+        query = _query(request, ("gallery", "top_k", *FILTER_PARAMETERS))
+        if "gallery" not in query:
+            raise BadRequest("GET /api/search needs gallery=ROW; to search with an image, POST it")
+        row, top_k = _integer(query["gallery"], "gallery"), service.top_k(query.get("top_k"))
+        filters = service.filters(query)
+        return JSONResponse({"results": service.search_gallery_item(row, top_k=top_k, filters=filters)})
+
+    async def search_upload(self, request: Request) -> Response:
+        service = self.service
+        query = _query(request, ("top_k", *FILTER_PARAMETERS))
+        top_k, filters = service.top_k(query.get("top_k")), service.filters(query)
+        data = await read_upload(request, service.limits)
+        loop = asyncio.get_running_loop()
+        results = await loop.run_in_executor(
+            self.decoders, functools.partial(service.search_upload, data, top_k=top_k, filters=filters))
+        return JSONResponse({"results": results})
+
+    async def identities(self, request: Request) -> Response:
+        _query(request, ())
+        return JSONResponse(await run_in_threadpool(self.service.identities))
+
+    async def gallery(self, request: Request) -> Response:
+        _query(request, ())
+        image = self.service.gallery_path(_integer(request.path_params["row"], "gallery item", status=404))
+        data = await run_in_threadpool(image.read_bytes)
+        return Response(data, media_type=mimetypes.guess_type(image.name)[0] or "application/octet-stream")
+
+    async def schema(self, request: Request) -> Response:
+        return JSONResponse(openapi_schema(self.service.limits))
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/", _guarded(self.page), methods=["GET"]),
+            Route("/index.html", _guarded(self.page), methods=["GET"]),
+            Route("/api/info", _guarded(self.info), methods=["GET"]),
+            Route("/api/examples", _guarded(self.examples), methods=["GET"]),
+            Route("/api/search", _guarded(self.search_gallery), methods=["GET"]),
+            Route("/api/search", _guarded(self.search_upload), methods=["POST"]),
+            Route("/api/identities", _guarded(self.identities), methods=["GET"]),
+            Route("/gallery/{row:str}", _guarded(self.gallery), methods=["GET"]),
+            Route("/openapi.json", self.schema, methods=["GET"]),
+        ]
+
+
 def build_app(service: SearchService) -> ASGIApp:
     """The ASGI application serving ``service``.
 
@@ -91,76 +175,6 @@ def build_app(service: SearchService) -> ASGIApp:
     ``limits.max_connections``).
     """
     decoders = ThreadPoolExecutor(max_workers=service.limits.max_decoders, thread_name_prefix="unreid-decode")
-
-    def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except BadRequest as error:
-                return _error(error.status, str(error))
-
-        return endpoint
-
-    async def page(request: Request) -> Response:
-        _query(request, ())
-        return HTMLResponse(page_html())
-
-    async def info(request: Request) -> Response:
-        _query(request, ())
-        return JSONResponse(service.info())
-
-    async def examples(request: Request) -> Response:
-        query = _query(request, ("n",))
-        return JSONResponse({"examples": service.examples(_integer(query.get("n", "12"), "n"))})
-
-    async def search_gallery(request: Request) -> Response:
-        query = _query(request, ("gallery", "top_k", *FILTER_PARAMETERS))
-        if "gallery" not in query:
-            raise BadRequest("GET /api/search needs gallery=ROW; to search with an image, POST it")
-        row, top_k = _integer(query["gallery"], "gallery"), service.top_k(query.get("top_k"))
-        filters = service.filters(query)
-        return JSONResponse({"results": service.search_gallery_item(row, top_k=top_k, filters=filters)})
-
-    async def search_upload(request: Request) -> Response:
-        query = _query(request, ("top_k", *FILTER_PARAMETERS))
-        top_k, filters = service.top_k(query.get("top_k")), service.filters(query)
-        data = await read_upload(request, service.limits)
-        loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(
-            decoders, functools.partial(service.search_upload, data, top_k=top_k, filters=filters))
-        return JSONResponse({"results": results})
-
-    async def identities(request: Request) -> Response:
-        _query(request, ())
-        return JSONResponse(await run_in_threadpool(service.identities))
-
-    async def gallery(request: Request) -> Response:
-        _query(request, ())
-        image = service.gallery_path(_integer(request.path_params["row"], "gallery item", status=404))
-        data = await run_in_threadpool(image.read_bytes)
-        return Response(data, media_type=mimetypes.guess_type(image.name)[0] or "application/octet-stream")
-
-    async def schema(request: Request) -> Response:
-        return JSONResponse(openapi_schema(service.limits))
-
-    async def http_error(request: Request, error: Exception) -> Response:
-        assert isinstance(error, HTTPException)
-        if error.status_code == 404:
-            return _error(404, f"no such page {request.url.path!r}; see / for the search page")
-        if error.status_code == 405:
-            return _error(405, f"{request.method} is not allowed on {request.url.path}; see /openapi.json")
-        return _error(error.status_code, str(error.detail))
-
-    routes = [
-        Route("/", guarded(page), methods=["GET"]),
-        Route("/index.html", guarded(page), methods=["GET"]),
-        Route("/api/info", guarded(info), methods=["GET"]),
-        Route("/api/examples", guarded(examples), methods=["GET"]),
-        Route("/api/search", guarded(search_gallery), methods=["GET"]),
-        Route("/api/search", guarded(search_upload), methods=["POST"]),
-        Route("/api/identities", guarded(identities), methods=["GET"]),
-        Route("/gallery/{row:str}", guarded(gallery), methods=["GET"]),
-        Route("/openapi.json", schema, methods=["GET"]),
-    ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error})
+    endpoints = _Endpoints(service, decoders)
+    app = Starlette(routes=endpoints.routes(), exception_handlers={HTTPException: _http_error})
     return _NoSniff(app)
