@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from unreid.data.records import Record
-from unreid.evaluation import save_ranked_list_grid
+from unreid.evaluation import GridLayout, save_ranked_list_grid
 from unreid.evaluation.ranked_list_grid import MATCH_COLOUR, MISMATCH_COLOUR, UNKNOWN_COLOUR, grid_size
 
 
@@ -26,7 +26,7 @@ def test_grid_is_written_with_expected_size_and_borders(tmp_path: Path) -> None:
     gallery = _records(tmp_path, [(1, 0), (1, 1), (2, 2), (-1, 2), (3, 2), (4, 1)], "g")
     distances = torch.arange(18, dtype=torch.float32).view(3, 6)  # every query ranks the gallery in order
     out = save_ranked_list_grid(path=tmp_path / "sub" / "grid.png", query_records=queries, gallery_records=gallery,
-                                distances=distances, top_k=4, cell_size=(32, 64))
+                                distances=distances, layout=GridLayout(top_k=4, cell_size=(32, 64)))
     with Image.open(out) as image:
         assert image.size == grid_size(num_rows=3, top_k=4, cell_size=(32, 64))
         pixels = np.asarray(image.convert("RGB")).astype(int)
@@ -43,7 +43,7 @@ def test_default_query_choice_and_errors(tmp_path: Path) -> None:
     queries = _records(tmp_path, [(1, 0), (9, 0)], "q")  # person 9 has no match and is not drawn
     gallery = _records(tmp_path, [(1, 1), (2, 1)], "g")
     out = save_ranked_list_grid(path=tmp_path / "g.png", query_records=queries, gallery_records=gallery,
-                                distances=np.zeros((2, 2)), num_queries=6, top_k=8)
+                                distances=np.zeros((2, 2)), num_queries=6, layout=GridLayout(top_k=8))
     with Image.open(out) as image:
         assert image.size == grid_size(num_rows=1, top_k=8)
     with pytest.raises(ValueError, match="shape"):
@@ -58,7 +58,7 @@ def test_unlabelled_queries_still_show_their_ranked_list(tmp_path: Path) -> None
     queries = _records(tmp_path, [(-1, 0)], "q")
     gallery = _records(tmp_path, [(-1, 0), (-1, 1)], "g")
     out = save_ranked_list_grid(path=tmp_path / "u.png", query_records=queries, gallery_records=gallery,
-                                distances=np.array([[0.2, 0.1]]), top_k=2, cell_size=(32, 64))
+                                distances=np.array([[0.2, 0.1]]), layout=GridLayout(top_k=2, cell_size=(32, 64)))
     with Image.open(out) as image:
         pixels = np.asarray(image.convert("RGB")).astype(int)
     cell_w = 32 + 2 * 4

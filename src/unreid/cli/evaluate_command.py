@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from unreid.data.image_bank import ImageBank
     from unreid.engine.checkpoint import load_checkpoint
     from unreid.engine.cpu_threads import configure_threads
-    from unreid.engine.evaluate import evaluate_model
+    from unreid.engine.evaluate import EvaluationImages, EvaluationOptions, evaluate_model
     from unreid.engine.precision import resolve_amp, resolve_device
     from unreid.engine.run_log import to_json
     from unreid.evaluation import save_ranked_list_grid
@@ -66,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
     check_ground_truth(split, checkpoint=args.checkpoint, root=config.data.root)
     query = ImageBank(split.query, height=height, width=width, device=device)
     gallery = ImageBank(split.gallery, height=height, width=width, device=device)
-    out = evaluate_model(model, query_pixels=query.pixels, gallery_pixels=gallery.pixels, query_records=split.query,
-                         gallery_records=split.gallery, rerank=args.rerank or config.eval.rerank,
-                         amp_dtype=resolve_amp(config.train.amp, device), batch_size=config.eval.batch_size,
-                         engine=config.eval.engine)
+    options = EvaluationOptions(rerank=args.rerank or config.eval.rerank, amp_dtype=resolve_amp(config.train.amp, device),
+                                batch_size=config.eval.batch_size, engine=config.eval.engine)
+    out = evaluate_model(model, EvaluationImages(query.pixels, split.query),
+                         EvaluationImages(gallery.pixels, split.gallery), options)
     metrics = out.result.as_dict()
     if args.grid:
         save_ranked_list_grid(path=args.grid, query_records=split.query, gallery_records=split.gallery,

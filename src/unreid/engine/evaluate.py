@@ -29,67 +29,81 @@ def cosine_distance(a: Tensor, b: Tensor) -> Tensor:
     return (1.0 - a @ b.t()).clamp(min=0.0)  # [Qa, D] @ [D, Qb] -> [Qa, Qb]
 
 
-def evaluate_model(
-    model: nn.Module,
-    *,
-    query_pixels: Tensor,
-    gallery_pixels: Tensor,
-    query_records: list[Record],
-    gallery_records: list[Record],
-    rerank: bool = False,
-    batch_size: int = 256,
-    amp_dtype: torch.dtype | None = None,
-    channels_last: bool = False,
-    progress: bool = True,
-    engine: InferenceEngine | str = InferenceEngine.AUTO,
-) -> EvaluationOutput:
+@dataclass(frozen=True, eq=False)
+class EvaluationImages:
+    """One side of the protocol (the queries or the gallery): ``uint8 [N, 3, H, W]`` decoded images and their
+    records (identities and cameras), in the same order."""
+
+    pixels: Tensor
+    records: list[Record]
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """How :func:`evaluate_model` ranks and runs its two inference passes (see :func:`extract_features`)."""
+
+    rerank: bool = False
+    batch_size: int = 256
+    amp_dtype: torch.dtype | None = None
+    channels_last: bool = False
+    progress: bool = True
+    engine: InferenceEngine | str = InferenceEngine.AUTO
+
+
+_DEFAULT_OPTIONS = EvaluationOptions()
+
+
+def evaluate_model(model: nn.Module, query: EvaluationImages, gallery: EvaluationImages,
+                   options: EvaluationOptions = _DEFAULT_OPTIONS) -> EvaluationOutput:
     """Extract query and gallery embeddings, rank, and score mAP / CMC / mINP.
 
-    With ``rerank=True`` the distances are re-ranked with k-reciprocal encoding
-    (Zhong et al., CVPR 2017) before scoring. ``engine`` runs both passes (see :func:`extract_features`).
+    With ``options.rerank`` the distances are re-ranked with k-reciprocal encoding
+    (Zhong et al., CVPR 2017) before scoring. ``options.engine`` runs both passes (see :func:`extract_features`).
     """
-    qf = extract_features(model, query_pixels, batch_size=batch_size, amp_dtype=amp_dtype,
-                          channels_last=channels_last, progress=progress, desc="query", engine=engine)  # [Q, D]
-    gf = extract_features(model, gallery_pixels, batch_size=batch_size, amp_dtype=amp_dtype,
-                          channels_last=channels_last, progress=progress, desc="gallery", engine=engine)  # [G, D]
+    o = options
+    qf = extract_features(model, query.pixels, batch_size=o.batch_size, amp_dtype=o.amp_dtype,
+                          channels_last=o.channels_last, progress=o.progress, desc="query", engine=o.engine)  # [Q, D]
+    gf = extract_features(model, gallery.pixels, batch_size=o.batch_size, amp_dtype=o.amp_dtype,
+                          channels_last=o.channels_last, progress=o.progress, desc="gallery", engine=o.engine)  # [G, D]
     distances = cosine_distance(qf, gf)  # [Q, G]
-    if rerank:
+    if o.rerank:
         distances = k_reciprocal_rerank(q_g=distances, q_q=cosine_distance(qf, qf), g_g=cosine_distance(gf, gf))
     result = evaluate_ranking(
         distances=distances.cpu(),
-        query_pids=[r.person_id for r in query_records], gallery_pids=[r.person_id for r in gallery_records],
-        query_cams=[r.camera_id for r in query_records], gallery_cams=[r.camera_id for r in gallery_records],
+        query_pids=[r.person_id for r in query.records], gallery_pids=[r.person_id for r in gallery.records],
+        query_cams=[r.camera_id for r in query.records], gallery_cams=[r.camera_id for r in gallery.records],
     )
     return EvaluationOutput(result=result, distances=distances.cpu(), query_features=qf, gallery_features=gf)
 
 
+@dataclass(frozen=True, kw_only=True, eq=False)
 class QueryGalleryEvaluator:
     """``evaluator(model) -> {"mAP": ..., "R1": ..., ...}`` on fixed query and gallery images.
 
-    Args:
+    Attributes:
         query_pixels / gallery_pixels: ``uint8 [Q | G, 3, H, W]`` decoded images.
         query_records / gallery_records: their identities and cameras.
-        grid_queries: queries shown by :meth:`save_grid`'s ranked-list image.
-        engine: the inference engine of both passes (``eval.engine``).
+        rerank ... engine: the :class:`EvaluationOptions` of every evaluation.
+        grid_queries: queries shown by :meth:`with_grid`'s ranked-list image.
     """
 
-    def __init__(self, *, query_pixels: Tensor, gallery_pixels: Tensor, query_records: list[Record],
-                 gallery_records: list[Record], rerank: bool = False, batch_size: int = 256,
-                 amp_dtype: torch.dtype | None = None, channels_last: bool = False, progress: bool = True,
-                 grid_queries: int = 6, engine: InferenceEngine | str = InferenceEngine.AUTO) -> None:
-        self.query_pixels, self.gallery_pixels = query_pixels, gallery_pixels
-        self.query_records, self.gallery_records = query_records, gallery_records
-        self.rerank, self.batch_size, self.amp_dtype = rerank, batch_size, amp_dtype
-        self.channels_last, self.progress, self.grid_queries = channels_last, progress, grid_queries
-        self.engine = engine
+    query_pixels: Tensor
+    gallery_pixels: Tensor
+    query_records: list[Record]
+    gallery_records: list[Record]
+    rerank: bool = False
+    batch_size: int = 256
+    amp_dtype: torch.dtype | None = None
+    channels_last: bool = False
+    progress: bool = True
+    grid_queries: int = 6
+    engine: InferenceEngine | str = InferenceEngine.AUTO
 
     def run(self, model: nn.Module) -> EvaluationOutput:
-        return evaluate_model(
-            model, query_pixels=self.query_pixels, gallery_pixels=self.gallery_pixels,
-            query_records=self.query_records, gallery_records=self.gallery_records, rerank=self.rerank,
-            batch_size=self.batch_size, amp_dtype=self.amp_dtype, channels_last=self.channels_last,
-            progress=self.progress, engine=self.engine,
-        )
+        options = EvaluationOptions(rerank=self.rerank, batch_size=self.batch_size, amp_dtype=self.amp_dtype,
+                                    channels_last=self.channels_last, progress=self.progress, engine=self.engine)
+        return evaluate_model(model, EvaluationImages(self.query_pixels, self.query_records),
+                              EvaluationImages(self.gallery_pixels, self.gallery_records), options)
 
     def __call__(self, model: nn.Module) -> dict[str, float]:
         return self.run(model).result.as_dict()

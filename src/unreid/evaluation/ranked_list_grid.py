@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,66 @@ def _default_queries(query_records: Sequence[Record], gallery_pids: np.ndarray, 
     return [pool[int(j)] for j in np.linspace(0, len(pool) - 1, count).round()]
 
 
+@dataclass(frozen=True)
+class GridLayout:
+    """How a ranked-list grid looks: gallery thumbnails per row and the size of each thumbnail."""
+
+    top_k: int = 8
+    cell_size: tuple[int, int] = (64, 128)  # (width, height) in pixels
+
+    @property
+    def cell(self) -> tuple[int, int]:
+        """``(width, height)`` of a cell: the thumbnail, its border and the label band."""
+        return self.cell_size[0] + 2 * BORDER, self.cell_size[1] + 2 * BORDER + LABEL_HEIGHT
+
+
+_DEFAULT_LAYOUT = GridLayout()
+
+
+def _distance_matrix(distances: Tensor | np.ndarray, *, num_queries: int, num_gallery: int) -> np.ndarray:
+    dist = distances.detach().cpu().double().numpy() if isinstance(distances, Tensor) else np.asarray(distances)
+    if dist.shape != (num_queries, num_gallery):
+        raise ValueError(f"save_ranked_list_grid: distances have shape {dist.shape} but there are "
+                         f"{num_queries} queries and {num_gallery} gallery records; "
+                         "pass matching lists")
+    return dist
+
+
+def _match_colour(query: Record, match: Record) -> tuple[int, int, int]:
+    if JUNK_PERSON in (query.person_id, match.person_id):
+        return UNKNOWN_COLOUR  # identity unknown: neither right nor wrong
+    return MATCH_COLOUR if match.person_id == query.person_id else MISMATCH_COLOUR
+
+
+class _GridCanvas:
+    """The grid image being drawn, one cell at a time."""
+
+    def __init__(self, *, num_rows: int, layout: GridLayout) -> None:
+        self.layout = layout
+        self.image = Image.new("RGB", grid_size(num_rows=num_rows, top_k=layout.top_k, cell_size=layout.cell_size),
+                               BACKGROUND)
+        self.draw = ImageDraw.Draw(self.image)
+        self.font = ImageFont.load_default()
+
+    def paste(self, record: Record, x: int, y: int, colour: tuple[int, int, int], label: str) -> None:
+        """``record``'s thumbnail with a ``colour`` border at ``(x, y)``, ``label`` centred under it."""
+        (cell_w, _), thumb = self.layout.cell, self.layout.cell_size
+        self.draw.rectangle((x, y, x + cell_w - 1, y + thumb[1] + 2 * BORDER - 1), fill=colour)
+        self.image.paste(_thumbnail(record.path, thumb), (x + BORDER, y + BORDER))
+        text_w = self.draw.textlength(label, font=self.font)
+        self.draw.text((x + (cell_w - text_w) / 2, y + thumb[1] + 2 * BORDER + 2), label, fill=TEXT_COLOUR,
+                       font=self.font)
+
+    def row(self, row: int, query: Record, matches: Sequence[Record]) -> None:
+        """Row ``row``: the query, then its ranked matches."""
+        cell_w, cell_h = self.layout.cell
+        y = GAP + row * (cell_h + GAP)
+        self.paste(query, GAP, y, QUERY_COLOUR, f"Q {query.person_id}/c{query.camera_id + 1}")
+        for rank, match in enumerate(matches):
+            x = GAP + (rank + 1) * (cell_w + GAP) + 2 * GAP
+            self.paste(match, x, y, _match_colour(query, match), f"{rank + 1}: {match.person_id}/c{match.camera_id + 1}")
+
+
 def save_ranked_list_grid(
     *,
     path: Path,
@@ -87,10 +148,9 @@ def save_ranked_list_grid(
     gallery_records: Sequence[Record],
     distances: Tensor | np.ndarray,
     num_queries: int = 6,
-    top_k: int = 8,
     query_indices: Sequence[int] | None = None,
     gallery_valid_mask_fn: GalleryMaskFn | None = None,
-    cell_size: tuple[int, int] = (64, 128),
+    layout: GridLayout = _DEFAULT_LAYOUT,
 ) -> Path:
     """Draw the ranked lists of some queries into a PNG file.
 
@@ -101,26 +161,21 @@ def save_ranked_list_grid(
         distances: ``[Q, G]`` distances, smaller = more similar.
         num_queries: rows to draw when ``query_indices`` is not given (evenly spaced
             queries that have a correct match).
-        top_k: gallery thumbnails per row (fewer when fewer entries are left).
         query_indices: explicit queries to draw, one row each.
         gallery_valid_mask_fn: ``query index -> [G] bool`` mask of entries that may be
             shown; by default the evaluation protocol's (see :func:`protocol_mask`).
-        cell_size: ``(width, height)`` of each thumbnail in pixels.
+        layout: gallery thumbnails per row (fewer when fewer entries are left) and their size.
 
     Returns:
-        ``path``; the image is ``grid_size(num_rows=..., top_k=top_k, cell_size=cell_size)``.
+        ``path``; the image is ``grid_size(num_rows=..., top_k=layout.top_k, cell_size=layout.cell_size)``.
 
     Raises:
         ValueError: when the sizes of the records and ``distances`` disagree, or an
             index is out of range.
     """
-    dist = distances.detach().cpu().double().numpy() if isinstance(distances, Tensor) else np.asarray(distances)
-    if dist.shape != (len(query_records), len(gallery_records)):
-        raise ValueError(f"save_ranked_list_grid: distances have shape {dist.shape} but there are "
-                         f"{len(query_records)} queries and {len(gallery_records)} gallery records; "
-                         "pass matching lists")
-    if top_k < 1 or num_queries < 1:
-        raise ValueError(f"save_ranked_list_grid: top_k={top_k} and num_queries={num_queries} must be >= 1")
+    dist = _distance_matrix(distances, num_queries=len(query_records), num_gallery=len(gallery_records))  # [Q, G]
+    if layout.top_k < 1 or num_queries < 1:
+        raise ValueError(f"save_ranked_list_grid: top_k={layout.top_k} and num_queries={num_queries} must be >= 1")
     gallery_pids = np.array([g.person_id for g in gallery_records], dtype=np.int64)  # [G]
     gallery_cams = np.array([g.camera_id for g in gallery_records], dtype=np.int64)  # [G]
     mask_fn = gallery_valid_mask_fn or (lambda i: protocol_mask(query_records[i], gallery_pids, gallery_cams))
@@ -132,34 +187,14 @@ def save_ranked_list_grid(
             raise ValueError(
                 f"save_ranked_list_grid: query_indices {rows} out of range for {len(query_records)} queries"
             )
-    canvas = Image.new("RGB", grid_size(num_rows=max(len(rows), 1), top_k=top_k, cell_size=cell_size), BACKGROUND)
-    draw = ImageDraw.Draw(canvas)
-    font = ImageFont.load_default()
-    cell_w, cell_h = cell_size[0] + 2 * BORDER, cell_size[1] + 2 * BORDER + LABEL_HEIGHT
-
-    def paste(record: Record, x: int, y: int, colour: tuple[int, int, int], label: str) -> None:
-        draw.rectangle((x, y, x + cell_w - 1, y + cell_size[1] + 2 * BORDER - 1), fill=colour)
-        canvas.paste(_thumbnail(record.path, cell_size), (x + BORDER, y + BORDER))
-        text_w = draw.textlength(label, font=font)
-        draw.text((x + (cell_w - text_w) / 2, y + cell_size[1] + 2 * BORDER + 2), label, fill=TEXT_COLOUR, font=font)
-
+    canvas = _GridCanvas(num_rows=max(len(rows), 1), layout=layout)
     for row, qi in enumerate(rows):
-        y = GAP + row * (cell_h + GAP)
-        query = query_records[qi]
-        paste(query, GAP, y, QUERY_COLOUR, f"Q {query.person_id}/c{query.camera_id + 1}")
         keep = np.asarray(mask_fn(qi), dtype=bool)  # [G]
         order = np.argsort(dist[qi], kind="stable")  # [G] nearest first
-        shown = order[keep[order]][:top_k]  # [<=top_k]
-        for rank, gi in enumerate(shown):
-            g = gallery_records[int(gi)]
-            if JUNK_PERSON in (query.person_id, g.person_id):
-                colour = UNKNOWN_COLOUR  # identity unknown: neither right nor wrong
-            else:
-                colour = MATCH_COLOUR if g.person_id == query.person_id else MISMATCH_COLOUR
-            x = GAP + (rank + 1) * (cell_w + GAP) + 2 * GAP
-            paste(g, x, y, colour, f"{rank + 1}: {g.person_id}/c{g.camera_id + 1}")
+        shown = order[keep[order]][: layout.top_k]  # [<=top_k]
+        canvas.row(row, query_records[qi], [gallery_records[int(gi)] for gi in shown])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path)
+    canvas.image.save(path)
     logger.info("saved ranked lists of %d queries to %s", len(rows), path)
     return path
