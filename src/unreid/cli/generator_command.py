@@ -133,7 +133,7 @@ def run_render(args: argparse.Namespace) -> int:
     from unreid.config.loader import load_config
     from unreid.generator.camera_style import CameraStyleGenerator
     from unreid.generator.learned_style import CameraStyleRenderer, load_learned_style
-    from unreid.generator.rendering import render_to_folder
+    from unreid.generator.rendering import RenderOptions, render_to_folder
 
     config = load_config(files=args.config, overrides=args.overrides)
     renderer: CameraStyleRenderer
@@ -153,7 +153,8 @@ def run_render(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     per_image = config.generator.per_image if args.per_image is None else args.per_image
     entries = render_to_folder(renderer=renderer, pixels=pixels, records=split.train, out_dir=args.out,
-                               per_image=per_image, batch_size=args.batch_size, progress=not args.no_progress,
+                               options=RenderOptions(per_image=per_image, batch_size=args.batch_size),
+                               progress=not args.no_progress,
                                meta={"kind": args.kind,
                                      "checkpoint": str(args.checkpoint or "") if args.kind == "learned" else "",
                                      "height": height, "width": width})

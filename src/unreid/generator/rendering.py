@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,10 +38,30 @@ def target_cameras_for(
     return torch.arange(n).repeat_interleave(count), targets.reshape(-1)  # [N*k], [N*k]
 
 
+@dataclass(frozen=True)
+class RenderOptions:
+    """Which renderings :func:`render_to_folder` writes, and how.
+
+    Attributes:
+        per_image: target cameras per image, ``0`` = every other camera.
+        seed: draws the targets when ``per_image > 0``.
+        batch_size: images rendered at once.
+        quality: JPEG quality of the written files.
+    """
+
+    per_image: int = 0
+    seed: int = 0
+    batch_size: int = 64
+    quality: int = 95
+
+
+_DEFAULT_OPTIONS = RenderOptions()
+
+
 @torch.no_grad()
 def render_to_folder(
-    *, renderer: CameraStyleRenderer, pixels: Tensor, records: list[Record], out_dir: Path, per_image: int = 0,
-    seed: int = 0, batch_size: int = 64, quality: int = 95, progress: bool = True, meta: dict[str, object] | None = None,
+    *, renderer: CameraStyleRenderer, pixels: Tensor, records: list[Record], out_dir: Path,
+    options: RenderOptions = _DEFAULT_OPTIONS, progress: bool = True, meta: dict[str, object] | None = None,
 ) -> list[GeneratedEntry]:
     """Write ``<stem>_fake_c<A>toc<B>.jpg`` for each (image, target camera) and the manifest.
 
@@ -49,7 +70,8 @@ def render_to_folder(
         pixels: ``uint8 [N, 3, H, W]`` training images (rendered and written at this size).
         records: their records (paths and camera ids).
         out_dir: the folder (created).
-        per_image: target cameras per image, ``0`` = every other camera.
+        options: target cameras per image, their seed, batch size and JPEG quality.
+        meta: written into the manifest, with ``per_image`` and ``seed``.
     """
     if pixels.shape[0] != len(records):
         raise ValueError(f"{pixels.shape[0]} images but {len(records)} records")
@@ -58,21 +80,21 @@ def render_to_folder(
     cameras = torch.tensor([r.camera_id for r in records])  # [N]
     if int(cameras.max()) >= renderer.num_cameras:
         raise ValueError(f"records use camera ids up to {int(cameras.max())}, the generator knows {renderer.num_cameras}")
-    source, target = target_cameras_for(cameras, num_cameras=renderer.num_cameras, per_image=per_image,
-                                        generator=torch.Generator().manual_seed(seed))  # [M], [M]
+    source, target = target_cameras_for(cameras, num_cameras=renderer.num_cameras, per_image=options.per_image,
+                                        generator=torch.Generator().manual_seed(options.seed))  # [M], [M]
     entries: list[GeneratedEntry] = []
     bar = tqdm(total=source.numel(), desc="render", unit="img", disable=not progress)
-    for start in range(0, source.numel(), batch_size):
-        src, tgt = source[start:start + batch_size], target[start:start + batch_size]  # [b], [b]
+    for start in range(0, source.numel(), options.batch_size):
+        src, tgt = source[start:start + options.batch_size], target[start:start + options.batch_size]  # [b], [b]
         images = renderer.transfer(pixels[src.to(pixels.device)], source_cameras=cameras[src], target_cameras=tgt)
         array = images.permute(0, 2, 3, 1).cpu().numpy().astype(np.uint8)  # [b, H, W, 3]
         for image, s, t in zip(array, src.tolist(), tgt.tolist()):
             rec = records[s]
             name = generated_name(rec.path, source_camera=rec.camera_id, target_camera=int(t))
-            Image.fromarray(image).save(out_dir / name, quality=quality)
+            Image.fromarray(image).save(out_dir / name, quality=options.quality)
             entries.append(GeneratedEntry(name, str(Path(rec.path).resolve()), rec.camera_id, int(t)))
         bar.update(src.numel())
     bar.close()
-    write_manifest(out_dir, entries, meta=dict(meta or {}, per_image=per_image, seed=seed))
+    write_manifest(out_dir, entries, meta=dict(meta or {}, per_image=options.per_image, seed=options.seed))
     logger.info("rendered %d images into %s", len(entries), out_dir)
     return entries
