@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
     features, crops, fingerprint = _embed(args, model, crops)
     labels, eps = found_identities(features, cameras=_cameras(crops, center=args.center_cameras),
-                                   center_cameras=args.center_cameras)
+                                   center_cameras=args.center_cameras,
+                                   tracks=np.array([-1 if c.track is None else c.track for c in crops], dtype=np.int64))
     assignment = assign_identities(features, labels, attach_similarity=args.attach_similarity)
     result = IdentityResult(crops=crops, identities=assignment.identities, similarities=assignment.similarities,
                             centroids=assignment.centroids, features=features, fingerprint=fingerprint)

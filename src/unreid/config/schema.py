@@ -94,6 +94,8 @@ class ClusterConfig:
         NeighbourhoodPolicy.FIXED, "fixed: k1, k2, min_samples as set | auto: scaled to the number of training images "
         "(k1 = sqrt(N)/4 in [3, 30]; see unreid.clustering.neighbourhood_sizes)")
     camera_centering: bool = option(False, "subtract each camera's mean feature before clustering")
+    tracklets: bool = option(True, "crops of one track (the folder data set's 'track' group) are clustered as one "
+                                   "unit, so never split (unreid.clustering.tracklets); no effect without tracks")
     infomap_k: int = option(15, "infomap: nearest neighbours linked per image", low=1)
     infomap_min_similarity: float = option(0.6, "infomap: weakest cosine similarity that makes a link",
                                            low=0.0, high=1.0)

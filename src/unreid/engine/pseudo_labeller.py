@@ -24,8 +24,8 @@ from unreid.clustering.eps_policy import EpsPolicy
 from unreid.clustering.infomap_clustering import cluster_features_infomap
 from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy, NeighbourhoodSizes, sizes_for_collection
 from unreid.clustering.oracle_labels import oracle_labels
-from unreid.clustering.tracklets import tracklet_units
 from unreid.clustering.pseudo_labels import JaccardMethod
+from unreid.clustering.tracklets import tracklet_units
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
 from unreid.engine.failure_hints import no_clusters_hint
