@@ -11,8 +11,8 @@ import torch
 from torch import Tensor
 
 from unreid.engine.checkpoint import load_checkpoint
-from unreid.engine.extract import extract_features
-from unreid.engine.inference_engine import InferenceEngine, parse_engine
+from unreid.engine.extract import onnxruntime_or_none, torch_features
+from unreid.engine.inference_engine import InferenceEngine, parse_engine, resolve_engine
 from unreid.models.embedding_model import EmbeddingModel
 from unreid.models.model_spec import ModelSpec
 from unreid.retrieval.image_input import ImageInput, load_pixels
@@ -98,6 +98,14 @@ class FeatureExtractor:
         for start in range(0, len(images), self.batch_size):
             batch = images[start : start + self.batch_size]
             pixels = torch.from_numpy(np.stack([load_pixels(i, height=self.height, width=self.width) for i in batch]))
-            chunks.append(extract_features(self.model, pixels, batch_size=self.batch_size, progress=False,
-                                           engine=self.engine, threads=self.threads))  # [b, D]
+            chunks.append(self._embed(pixels))  # [b, D]
         return torch.cat(chunks)  # [N, D]
+
+    def _embed(self, pixels: Tensor) -> Tensor:
+        """Embeddings ``[b, D]`` of ``uint8 [b, 3, H, W]`` images with onnxruntime (on ``threads``) or torch."""
+        if resolve_engine(self.engine, device=self.device) is InferenceEngine.ONNXRUNTIME:
+            features = onnxruntime_or_none(self.model, pixels, batch_size=self.batch_size, threads=self.threads,
+                                           progress=False)  # [b, D]
+            if features is not None:
+                return features
+        return torch_features(self.model, pixels, batch_size=self.batch_size, progress=False)  # [b, D]
