@@ -59,6 +59,7 @@ def faiss_knn(x: np.ndarray, *, k: int, ivf: bool, nprobe: int) -> tuple[Any, An
     import torch
 
     n, dim = x.shape
+    index: faiss.Index
     if ivf:
         lists = int(4 * n**0.5)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
@@ -92,8 +93,8 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
     from unreid.clustering.label_quality import label_quality
     from unreid.clustering.neighbourhood_sizes import sizes_for_collection
+    from unreid.config.schema import ClusterConfig
     from unreid.identities import assign_identities
-    from unreid.identities.clustering_step import AUTO_EPS_RHO
 
     torch.set_num_threads(args.threads)
     row: dict[str, Any] = {"n": n, "dim": args.dim, "knn": "IVF" if args.ivf else "flat"}
@@ -114,7 +115,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     distances = jaccard_distance_sparse(torch.from_numpy(x), k1=sizes.k1, k2=sizes.k2, neighbours=neighbours)
     stage("jaccard", start)
     start = time.perf_counter()
-    eps = min(eps_from_distances(distances, rho=AUTO_EPS_RHO), 0.999)
+    eps = min(eps_from_distances(distances, rho=ClusterConfig().auto_rho), 0.999)  # the rho rule (cluster.eps_policy=auto)
     labels, _ = dbscan_with_core(distances, eps=eps, min_samples=sizes.min_samples)
     del distances
     stage("dbscan", start)
@@ -126,7 +127,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     row["total_s"] = round(sum(s for _, s, _ in stages), 1)
     row.update(k1=sizes.k1, eps=round(eps, 3), identities=int(labels.max()) + 1,
                unassigned_before_attach=int((labels < 0).sum()), attached=assignment.attached,
-               pair_f=round(label_quality(assignment.identities, truth)["f_score"], 3),
+               pair_f=round(label_quality(torch.from_numpy(assignment.identities), torch.from_numpy(truth))["f_score"], 3),
                true_identities=int(np.unique(truth).size), load_1min=round(os.getloadavg()[0], 1))
     return row
 

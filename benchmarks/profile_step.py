@@ -14,7 +14,7 @@ import argparse
 import time
 
 import torch
-from throughput import sync, train_setup  # type: ignore[import-not-found]  # run from benchmarks/
+from throughput import sync, unreid_train_setup  # run from benchmarks/
 from torch.profiler import ProfilerActivity, profile
 
 from unreid.engine.train_epoch import train_one_epoch
@@ -32,11 +32,16 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--trace", default=None, help="write a Chrome trace here")
+    parser.add_argument("--backbone", default="resnet50", help="timm name, e.g. tf_efficientnet_lite0, mobilenetv2_100")
+    parser.add_argument("--samples-per-bn", type=int, default=64, help="ghost BatchNorm group (0 = plain)")
+    parser.add_argument("--last-stride", type=int, choices=[1, 2], default=1)
     args = parser.parse_args()
     device = torch.device(args.device)
     amp = torch.bfloat16 if device.type == "cuda" else None
     torch.backends.cudnn.benchmark = True
-    kwargs, sampler = train_setup(args, device, amp, args.compile)
+    kwargs, sampler = unreid_train_setup(args, device, amp)
+    if args.compile:
+        kwargs["model"] = torch.compile(kwargs["model"])
     train_one_epoch(iterations=args.warmup + (3 if args.compile else 0), **kwargs)
     sync(device)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
