@@ -22,9 +22,10 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+import unreid.engine.batch_samplers as batch_samplers
 import unreid.engine.batch_stream as batch_stream
 import unreid.engine.unsupervised_trainer as trainer
-import unreid.memory.per_cluster_instances as memory_kinds
+import unreid.memory.registry as memory_kinds
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.batch_augment import normalize
 from unreid.data.pk_sampler import PKSampler
@@ -118,10 +119,10 @@ def test_two_gloo_ranks_match_one_process_with_the_same_global_batch(tmp_path: P
     ddp = torch.load(tmp_path / "rank0.pth", weights_only=False)
     other = torch.load(tmp_path / "rank1.pth", weights_only=False)
 
-    monkeypatch.setattr(trainer, "PKSampler", trainer.PKSampler)  # restored after the test
+    monkeypatch.setattr(batch_samplers, "PKSampler", batch_samplers.PKSampler)  # restored after the test
     monkeypatch.setattr(memory_kinds, "ClusterMemory", memory_kinds.ClusterMemory)
     monkeypatch.setattr(batch_stream, "train_augment", batch_stream.train_augment)
-    trainer.PKSampler = _BothRanksSampler  # type: ignore[misc, assignment]
+    batch_samplers.PKSampler = _BothRanksSampler  # type: ignore[misc, assignment]
     single = _train(DistributedContext(), tmp_path / "single", 2 * P_PER_RANK)
 
     assert torch.equal(ddp["memory"]["instance_labels"], single["memory"]["instance_labels"])  # pseudo-labels

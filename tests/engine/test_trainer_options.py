@@ -11,8 +11,8 @@ import pytest
 import torch
 from torch import Tensor
 
+import unreid.engine.batch_samplers as batch_samplers
 import unreid.engine.pseudo_labeller as pseudo_labeller
-import unreid.engine.unsupervised_trainer as trainer_module
 from unreid.cli.train_run import run_training
 from unreid.config.loader import load_config
 from unreid.data.pk_sampler import PKSampler
@@ -59,7 +59,7 @@ def test_camera_aware_batches_span_more_cameras(tiny_run: TinyRun, monkeypatch: 
                 spans[self.cameras is not None] += [len(set(cams[g].tolist())) for g in groups]
                 yield batch
 
-    monkeypatch.setattr(trainer_module, "PKSampler", Recording)
+    monkeypatch.setattr(batch_samplers, "PKSampler", Recording)  # what the "pk" sampler constructs
     for aware in (False, True):
         cams = _cameras(tiny_run)
         _run(tiny_run(f"aware_{aware}", f"train.camera_aware={str(aware).lower()}", "train.iterations=6"))

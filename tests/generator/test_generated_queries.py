@@ -21,7 +21,7 @@ from unreid.memory.cluster_memory import ClusterMemory
 
 
 def test_loss_for_generated_queries_keeps_every_setting_and_a_zero_weight_stays_zero() -> None:
-    full = MultiLevelContrastiveLoss(temperature=0.07, centroid_weight=2.0, intra_weight=0.0, inter_weight=0.5,
+    full = MultiLevelContrastiveLoss(temperature=0.07, weights={"centroid": 2.0, "intra": 0.0, "inter": 0.5},
                                      intra_mode=ExtremeMode.CENTROID, inter_mode=ExtremeMode.CENTROID,
                                      positive_pool=PositivePool.CORE, camera_entropy_weight=True)
     only = generated_query_loss(full, ("centroid", "intra"))
@@ -48,13 +48,13 @@ def test_mixer_swaps_the_fraction_for_generated_images_of_the_same_label() -> No
 
 
 def test_loss_for_generated_queries_keeps_only_the_chosen_levels() -> None:
-    full = MultiLevelContrastiveLoss(temperature=0.1, inter_weight=0.5)
+    full = MultiLevelContrastiveLoss(temperature=0.1, weights={"centroid": 1.0, "intra": 1.0, "inter": 0.5})
     assert generated_query_loss(full, ("centroid", "intra", "inter")) is None
     only = generated_query_loss(full, parse_levels("centroid, inter"))
     assert only is not None and only.active_levels == ["centroid", "inter"]
     assert only.weights["inter"] == 0.5 and only.temperature == 0.1
     with pytest.raises(ValueError, match="shares no level"):
-        generated_query_loss(MultiLevelContrastiveLoss(use_intra=False, use_inter=False), ("inter",))
+        generated_query_loss(MultiLevelContrastiveLoss(weights={"centroid": 1.0}), ("inter",))
     with pytest.raises(ValueError, match="batch_fraction"):
         GeneratedImageOptions(fraction=1.0)
     with pytest.raises(ValueError, match="choose one or more of centroid, intra, inter"):

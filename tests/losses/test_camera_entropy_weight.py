@@ -32,8 +32,8 @@ def test_weighted_loss_is_the_weighted_mean_of_the_per_query_terms() -> None:
     cameras = torch.tensor([0, 0, 1, 1, 2, 2, 2, 2])  # cluster 0: weight 2, cluster 1: weight 1
     memory = ClusterMemory(features=feats, labels=labels, num_clusters=2, cameras=cameras)
     q, y = F.normalize(torch.randn(3, 5), dim=1), torch.tensor([0, 1, 1])
-    plain = MultiLevelContrastiveLoss(use_intra=False, use_inter=False)
-    weighted = MultiLevelContrastiveLoss(use_intra=False, use_inter=False, camera_entropy_weight=True)
+    plain = MultiLevelContrastiveLoss(weights={"centroid": 1.0})
+    weighted = MultiLevelContrastiveLoss(weights={"centroid": 1.0}, camera_entropy_weight=True)
     per_query = F.cross_entropy(memory.centroid_similarities(q) / 0.05, y, reduction="none")  # [3]
     expected = (torch.tensor([2.0, 1.0, 1.0]) / (4 / 3) * per_query).mean()
     assert weighted(q, y, memory).total.item() == pytest.approx(expected.item(), rel=1e-6)

@@ -47,7 +47,7 @@ def test_centroid_level_equals_cluster_contrast() -> None:
     q = F.normalize(torch.randn(12, 16), dim=1)
     y = torch.tensor([0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 0, 1])
     ours_q = q.clone().requires_grad_()
-    ours = MultiLevelContrastiveLoss(temperature=0.05, use_intra=False, use_inter=False)(ours_q, y, memory)
+    ours = MultiLevelContrastiveLoss(temperature=0.05, weights={"centroid": 1.0})(ours_q, y, memory)
     ours.total.backward()
     memory.update_centroids(ours_q.detach(), y)
 
@@ -66,7 +66,7 @@ def test_centroid_loss_and_gradient_closed_form() -> None:
     memory = _memory(c, torch.tensor([0, 1]), 2)
     q = torch.tensor([[0.5, math.sqrt(3) / 2]], requires_grad=True)
     tau = 0.5
-    out = MultiLevelContrastiveLoss(temperature=tau, use_intra=False, use_inter=False)(q, torch.tensor([0]), memory)
+    out = MultiLevelContrastiveLoss(temperature=tau, weights={"centroid": 1.0})(q, torch.tensor([0]), memory)
     s0, s1 = 0.5, math.sqrt(3) / 2
     expected = -math.log(math.exp(s0 / tau) / (math.exp(s0 / tau) + math.exp(s1 / tau)))
     assert out.total.item() == pytest.approx(expected, rel=1e-6)
@@ -89,7 +89,7 @@ def test_intra_level_uses_farthest_instance_of_own_cluster() -> None:
     memory, feats = _two_cluster_memory()
     q = torch.tensor([[1.0, 0.0]], requires_grad=True)  # at 0 degrees: farthest own is the 90-degree instance
     tau = 0.5
-    out = MultiLevelContrastiveLoss(temperature=tau, use_centroid=False, use_inter=False)(q, torch.tensor([0]), memory)
+    out = MultiLevelContrastiveLoss(temperature=tau, weights={"intra": 1.0})(q, torch.tensor([0]), memory)
     pos = 0.0  # cos 90
     neg = float(q.detach() @ memory.centroids[1])
     expected = -math.log(math.exp(pos / tau) / (math.exp(pos / tau) + math.exp(neg / tau)))
@@ -104,7 +104,7 @@ def test_inter_level_uses_hardest_instance_of_other_clusters() -> None:
     memory, feats = _two_cluster_memory()
     q = torch.tensor([[0.0, 1.0]], requires_grad=True)  # at 90 degrees: hardest of cluster 1 is the 120-degree one
     tau = 0.5
-    out = MultiLevelContrastiveLoss(temperature=tau, use_centroid=False, use_intra=False)(q, torch.tensor([0]), memory)
+    out = MultiLevelContrastiveLoss(temperature=tau, weights={"inter": 1.0})(q, torch.tensor([0]), memory)
     pos = float(q.detach() @ memory.centroids[0])
     neg = math.cos(math.radians(30))
     expected = -math.log(math.exp(pos / tau) / (math.exp(pos / tau) + math.exp(neg / tau)))
@@ -120,13 +120,13 @@ def test_weights_and_switches() -> None:
     q = F.normalize(torch.randn(4, 2), dim=1)
     y = torch.tensor([0, 1, 0, 1])
     parts = {k: float(v) for k, v in MultiLevelContrastiveLoss(temperature=0.2)(q, y, memory).levels.items()}
-    weighted = MultiLevelContrastiveLoss(temperature=0.2, centroid_weight=0.5, intra_weight=2.0, inter_weight=3.0)
+    weighted = MultiLevelContrastiveLoss(temperature=0.2, weights={"centroid": 0.5, "intra": 2.0, "inter": 3.0})
     total = weighted(q, y, memory).total
     assert total.item() == pytest.approx(0.5 * parts["centroid"] + 2 * parts["intra"] + 3 * parts["inter"], rel=1e-5)
     assert set(parts) == {"centroid", "intra", "inter"}
     assert weighted.active_levels == ["centroid", "intra", "inter"]
     with pytest.raises(ValueError, match="at least one"):
-        MultiLevelContrastiveLoss(use_centroid=False, use_intra=False, use_inter=False)
+        MultiLevelContrastiveLoss(weights={"centroid": 0.0, "intra": 0.0, "inter": 0.0})
     with pytest.raises(ValueError, match="temperature"):
         MultiLevelContrastiveLoss(temperature=0.0)
 
@@ -158,7 +158,7 @@ def test_centroid_mode_uses_each_clusters_boundary_member() -> None:
     own = F.one_hot(y, 4).bool()
     intra = F.cross_entropy(torch.where(own, sims_b, sims_c) / 0.05, y)
     inter = F.cross_entropy(torch.where(own, sims_c, sims_b) / 0.05, y)
-    loss = MultiLevelContrastiveLoss(use_centroid=False, intra_mode="centroid", inter_mode="centroid")
+    loss = MultiLevelContrastiveLoss(weights={"intra": 1.0, "inter": 1.0}, intra_mode="centroid", inter_mode="centroid")
     terms = loss(q, y, memory)
     assert torch.allclose(terms.levels["intra"], intra, atol=1e-6)
     assert torch.allclose(terms.levels["inter"], inter, atol=1e-6)
@@ -167,7 +167,7 @@ def test_centroid_mode_uses_each_clusters_boundary_member() -> None:
 def test_batch_pool_takes_farthest_among_batch_members() -> None:
     memory, q, y = _setup(1)
     batch = torch.tensor([0, 4, 1, 5, -1])  # rows 0, 4 (cluster 0) and 1, 5 (cluster 1); a generated image
-    loss = MultiLevelContrastiveLoss(use_centroid=False, use_inter=False, positive_pool="batch")
+    loss = MultiLevelContrastiveLoss(weights={"intra": 1.0}, positive_pool="batch")
     got = loss(q, y, memory, batch_instances=batch).levels["intra"]
     sims = q @ memory.instances.t()
     positive = torch.stack([

@@ -35,7 +35,7 @@ def test_intra_loss_uses_the_farthest_other_camera_member(per_cluster: bool) -> 
     kwargs = dict(features=FEATS, labels=LABELS, num_clusters=3, cameras=CAMERAS)
     memory = PerClusterInstanceMemory(instances_per_cluster=4, **kwargs) if per_cluster else ClusterMemory(**kwargs)
     query, owner = FEATS[:1], torch.tensor([0])  # image 0 itself (camera 0) at 0 degrees
-    loss = MultiLevelContrastiveLoss(use_centroid=False, use_inter=False, positive_pool="other_camera")
+    loss = MultiLevelContrastiveLoss(weights={"intra": 1.0}, positive_pool="other_camera")
     got = loss(query, torch.tensor([0]), memory, batch_instances=owner).total
     logits = memory.centroid_similarities(query)[0].clone()  # [3]
     logits[0] = math.cos(math.radians(30))  # not 60 degrees (same camera): 30 is the farthest by camera 1

@@ -6,13 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from unreid.config.schema import LossConfig
 from unreid.memory.cluster_memory import ClusterMemory
-from unreid.memory.per_cluster_instances import (
-    InstanceMemory,
-    PerClusterInstanceMemory,
-    build_cluster_memory,
-    first_members,
-)
+from unreid.memory.per_cluster_instances import PerClusterInstanceMemory, first_members
+from unreid.memory.registry import build_memory
 
 
 def _unit(degrees: list[float]) -> torch.Tensor:
@@ -77,12 +74,11 @@ def test_boundary_is_the_slot_farthest_from_its_centroid() -> None:
 def test_default_kind_is_the_plain_cluster_memory() -> None:
     feats = F.normalize(torch.randn(6, 4), dim=1)
     labels = torch.tensor([0, 0, 1, 1, 2, -1])
-    plain = build_cluster_memory(kind="all", instances_per_cluster=16, features=feats, labels=labels, num_clusters=3,
-                                 momentum=0.1, instance_momentum=0.1)
+    plain = build_memory(LossConfig().instance_memory, features=feats, labels=labels, num_clusters=3,
+                         options=LossConfig())
     assert type(plain) is ClusterMemory
-    ring = build_cluster_memory(kind=InstanceMemory.PER_CLUSTER, instances_per_cluster=4, features=feats, labels=labels,
-                                num_clusters=3, momentum=0.1, instance_momentum=0.1)
+    ring = build_memory("per_cluster", features=feats, labels=labels, num_clusters=3,
+                        options=LossConfig(instances_per_cluster=4))
     assert isinstance(ring, PerClusterInstanceMemory) and ring.slots.shape == (3, 4, 4)
     with pytest.raises(ValueError, match="per_cluster"):
-        build_cluster_memory(kind="nope", instances_per_cluster=4, features=feats, labels=labels, num_clusters=3,
-                             momentum=0.1, instance_momentum=0.1)
+        build_memory("nope", features=feats, labels=labels, num_clusters=3, options=LossConfig())

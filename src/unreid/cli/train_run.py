@@ -56,6 +56,7 @@ from unreid.engine.run_log import write_json
 from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
 from unreid.generator.generated_queries import BatchQueryLoss, generated_query_loss
 from unreid.losses.level_ramp import LevelRamp
+from unreid.losses.levels import level_weights
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 
 logger = logging.getLogger(__name__)
@@ -169,10 +170,8 @@ def _run(
     enhancement = build_enhancement_set(config.generator, train_records=split.train, train_bank=banks["train"],
                                         seed=t.seed, run_dir=run_dir, is_main=ctx.is_main, progress=progress)
     loss_fn = MultiLevelContrastiveLoss(
-        temperature=l.temperature, use_centroid=l.centroid, use_intra=l.intra, use_inter=l.inter,
-        centroid_weight=l.centroid_weight, intra_weight=l.intra_weight, inter_weight=l.inter_weight,
-        intra_mode=l.intra_mode, inter_mode=l.inter_mode, positive_pool=l.positive_pool,
-        camera_entropy_weight=l.camera_entropy_weight,
+        temperature=l.temperature, weights=level_weights(l), intra_mode=l.intra_mode, inter_mode=l.inter_mode,
+        positive_pool=l.positive_pool, camera_entropy_weight=l.camera_entropy_weight,
     )
     generated = generated_image_options(config.generator)
     hooks: list[EpochHook] = [EvaluationHook(evaluator, every=t.eval_every)] if evaluator else []

@@ -22,13 +22,37 @@ from unreid.engine.amp_mode import AmpMode
 from unreid.engine.inference_engine import InferenceEngine
 from unreid.generator.generator_kind import GeneratorKind
 from unreid.losses.multilevel_contrastive import ExtremeMode, PositivePool
-from unreid.memory.per_cluster_instances import InstanceMemory
 
 
 def _dataset_names() -> tuple[str, ...]:
     from unreid.data.registry import DATASET_NAMES
 
     return tuple(DATASET_NAMES)
+
+
+# The plug-in points' registries are read when a value is checked, not imported here (they import this module).
+def _optimizer_names() -> tuple[str, ...]:
+    from unreid.engine.optimizers import optimizer_names
+
+    return optimizer_names()
+
+
+def _scheduler_names() -> tuple[str, ...]:
+    from unreid.engine.lr_schedulers import scheduler_names
+
+    return scheduler_names()
+
+
+def _sampler_names() -> tuple[str, ...]:
+    from unreid.engine.batch_samplers import sampler_names
+
+    return sampler_names()
+
+
+def _memory_names() -> tuple[str, ...]:
+    from unreid.memory.registry import memory_names
+
+    return memory_names()
 
 
 @dataclass
@@ -130,9 +154,10 @@ class LossConfig:
         "other_camera (members from another camera than the query's)")
     camera_entropy_weight: bool = option(
         False, "weight each query by exp(entropy of its cluster's cameras), mean 1 per batch (3C)")
-    instance_memory: InstanceMemory = option(
-        InstanceMemory.ALL, "farthest/hardest samples from: all (one momentum feature per image) | "
-        "per_cluster (HHCL: K features per cluster, overwritten by each batch)")
+    instance_memory: str = option(
+        "all", "the memory, by registered name (unreid.memory.registry); farthest/hardest samples from: all (one "
+        "momentum feature per image) | per_cluster (HHCL: K features per cluster, overwritten by each batch)",
+        choices=_memory_names)
     instances_per_cluster: int = option(16, "per_cluster: K features kept per cluster", low=1)
     ramp_start: int = option(0, "first epoch with the intra/inter levels on", low=0)
     ramp_epochs: int = option(0, "epochs to ramp them to full weight", low=0)
@@ -175,10 +200,17 @@ class TrainConfig:
     iterations: int = option(200, "P x K batches per epoch", low=1)
     num_identities: int = option(16, "P: pseudo-identities per batch", low=1)
     num_instances: int = option(16, "K: images per pseudo-identity", low=1)
-    lr: float = option(3.5e-4, "Adam learning rate", low=0.0, high=1.0, low_open=True)
-    weight_decay: float = option(5e-4, "Adam weight decay", low=0.0, high=1.0)
-    lr_step: int = option(20, "epochs per learning-rate step", low=1)
-    lr_gamma: float = option(0.1, "learning-rate factor at each step", low=0.0, high=1.0, low_open=True)
+    optimizer: str = option("adam", "the optimiser, by registered name (unreid.engine.optimizers): adam = Adam with "
+                                    "lr and weight_decay", choices=_optimizer_names)
+    lr: float = option(3.5e-4, "learning rate", low=0.0, high=1.0, low_open=True)
+    weight_decay: float = option(5e-4, "weight decay (L2)", low=0.0, high=1.0)
+    lr_scheduler: str = option("step", "the learning-rate schedule, stepped after each epoch, by registered name "
+                                       "(unreid.engine.lr_schedulers): step = lr_gamma every lr_step epochs",
+                               choices=_scheduler_names)
+    lr_step: int = option(20, "step schedule: epochs per learning-rate step", low=1)
+    lr_gamma: float = option(0.1, "step schedule: learning-rate factor at each step", low=0.0, high=1.0, low_open=True)
+    sampler: str = option("pk", "the batch sampler, by registered name (unreid.engine.batch_samplers): pk = "
+                                "num_identities x num_instances", choices=_sampler_names)
     seed: int = option(0, "seed of every random choice (same seed, same numbers)", low=0, high=2**32 - 1)
     device: str = option("auto", "auto | cpu | cuda | cuda:N")
     amp: AmpMode = option(AmpMode.AUTO, "mixed precision: auto (bf16 on CUDA) | bf16 | fp16 (loss-scaled) | none")

@@ -26,8 +26,8 @@ from unreid.config.split_checks import split_problems
 from unreid.data.image_bank import BadFilePolicy
 from unreid.data.records import ReIDSplit
 from unreid.data.registry import DATASETS
-from unreid.generator.generated_queries import LOSS_LEVELS
 from unreid.generator.generator_kind import GeneratorKind
+from unreid.losses.levels import level_names
 
 logger = logging.getLogger(__name__)
 
@@ -112,11 +112,11 @@ def _pretrained_problems(config: RunConfig) -> list[str]:
     """``model.pretrained``: ImageNet weights known for the backbone, a ready model that fits, or a file."""
     ready_problems = _ready_model_problems(config)
     if config.model.pretrained == "imagenet":
-        from unreid.weights.registry import FETCHERS
+        from unreid.weights.registry import weights_names
 
-        if config.model.backbone not in FETCHERS:
+        if config.model.backbone not in weights_names():
             return [f"model.pretrained=imagenet: no ImageNet weights known for model.backbone="
-                    f"{config.model.backbone!r}; known: {sorted(FETCHERS)}"]
+                    f"{config.model.backbone!r}; known: {sorted(weights_names())}"]
     elif ready_problems is not None:
         return ready_problems
     elif config.model.pretrained and not Path(config.model.pretrained).expanduser().is_file():
@@ -154,8 +154,8 @@ def _generator_problems(config: RunConfig) -> list[str]:
     """The loss levels generated images enter, their folder, and the generator's image size."""
     problems = []
     levels = [part.strip() for part in config.generator.levels.split(",") if part.strip()]
-    if not levels or set(levels) - set(LOSS_LEVELS):
-        problems.append(f"generator.levels={config.generator.levels!r}: one or more of {', '.join(LOSS_LEVELS)}, "
+    if not levels or set(levels) - set(level_names()):
+        problems.append(f"generator.levels={config.generator.levels!r}: one or more of {', '.join(level_names())}, "
                         "comma-separated")
     if config.generator.generated_dir and not config.generator.enabled:
         problems.append(f"generator.generated_dir={config.generator.generated_dir!r}: unused while generator.enabled="

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from unreid.data.batch_augment import train_augment
-from unreid.data.pk_sampler import PKSampler
+from unreid.engine.batch_samplers import BatchSampler
 
 
 @dataclass
@@ -29,21 +29,21 @@ class Batch:
 
 
 class BatchStream:
-    """Turns a :class:`PKSampler` into :class:`Batch` es.
+    """Turns a :class:`~unreid.engine.batch_samplers.BatchSampler` (P x K by default) into :class:`Batch` es.
 
     Args:
         pixels: ``uint8 [N + M, 3, H, W]``: the ``N`` real images, then the ``M`` generated ones.
         labels: ``[N + M]`` pseudo-label of each row (generated rows take their source's).
         instance_index: ``[N + M]`` row of each image in the memory's instance table (``-1``: none).
         num_real: ``N``.
-        sampler: draws real rows by pseudo-identity.
+        sampler: draws real rows by pseudo-identity (``train.sampler``).
         mix_generated: swaps some rows of a batch for generated rows (given the batch and its labels).
         generator: random source of the augmentation, on ``pixels``' device.
         device: where the model runs.
         channels_last: hand the images over in channels-last layout.
     """
 
-    def __init__(self, *, pixels: Tensor, labels: Tensor, instance_index: Tensor, num_real: int, sampler: PKSampler,
+    def __init__(self, *, pixels: Tensor, labels: Tensor, instance_index: Tensor, num_real: int, sampler: BatchSampler,
                  device: torch.device, mix_generated: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
                  generator: torch.Generator | None = None, channels_last: bool = False) -> None:
         self.pixels, self.labels, self.instance_index = pixels, labels, instance_index

@@ -23,6 +23,7 @@ from unreid.engine.eta import EpochClock
 from unreid.engine.feature_dump import save_epoch_features
 from unreid.engine.run_log import METRICS_FILE, append_metrics, truncate_metrics
 from unreid.engine.trainer_view import TrainerView
+from unreid.losses.levels import level_names
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def epoch_line(row: dict[str, Any]) -> str:
     parts = [f"epoch {row['epoch']:3d}", f"clusters {row['clusters']}", f"outliers {row['outliers']}"]
     if "size_max" in row:
         parts.append(f"eps {row['eps']:.3f} sizes max {row['size_max']:.0f} median {row['size_median']:.0f}")
-    parts += [f"{k[5:]} {row[k]:.3f}" for k in ("loss_centroid", "loss_intra", "loss_inter") if k in row]
+    parts += [f"{name} {row[f'loss_{name}']:.3f}" for name in level_names() if f"loss_{name}" in row]
     if "pl_nmi" in row:
         parts.append(f"pseudo NMI {row['pl_nmi']:.3f} P/R {row.get('pl_precision', 0):.2f}/{row.get('pl_recall', 0):.2f}"
                      f" same-camera merges {row.get('pl_false_merge_same_camera', 0):.2f}")

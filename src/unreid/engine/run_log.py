@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from unreid.losses.levels import level_names
+
 logger = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.jsonl"
@@ -94,7 +96,7 @@ def plot_metrics(run_dir: Path) -> Path | None:
     lines(axes[1, 1], [("pl_precision", "pair precision"), ("pl_recall", "pair recall"),
                        ("pl_false_merge_same_camera", "same-camera share of wrong merges")],
           "pseudo-label quality (ground truth)")
-    lines(axes[1, 2], [(f"loss_{level}", level) for level in ("centroid", "intra", "inter")], "loss per level")
+    lines(axes[1, 2], [(f"loss_{level}", level) for level in level_names()], "loss per level")
     for ax, why in ((axes[0, 0], _NOT_EVALUATED), (axes[0, 1], _NOT_EVALUATED), (axes[1, 1], _NO_TRUTH)):
         if not ax.lines:  # say why a panel is empty instead of leaving it blank
             ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", va="center", color="grey", wrap=True)

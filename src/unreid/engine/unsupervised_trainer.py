@@ -21,8 +21,8 @@ import torch
 from torch import Tensor, nn
 
 from unreid.config.schema import LossConfig, TrainConfig
-from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
+from unreid.engine.batch_samplers import build_sampler
 from unreid.engine.batch_stream import BatchStream
 from unreid.engine.checkpoint import ResumePoint
 from unreid.engine.distributed import (
@@ -37,7 +37,9 @@ from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
 from unreid.engine.failure_hints import divergence_fix, weights_problem
 from unreid.engine.inference_engine import InferenceEngine
+from unreid.engine.lr_schedulers import build_scheduler
 from unreid.engine.mean_teacher import MeanTeacher
+from unreid.engine.optimizers import build_optimizer
 from unreid.engine.precision import grad_scaler
 from unreid.engine.pseudo_labeller import EpochLabels, PseudoLabeller
 from unreid.engine.resume_settings import apply_resumed_settings
@@ -48,7 +50,7 @@ from unreid.generator.enhancement_set import EnhancementSet
 from unreid.generator.generated_queries import BatchQueryLoss, GeneratedBatchMixer, GeneratedImageOptions
 from unreid.losses.level_ramp import LevelRamp
 from unreid.memory.cluster_memory import ClusterMemory
-from unreid.memory.per_cluster_instances import build_cluster_memory
+from unreid.memory.registry import build_memory
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +118,8 @@ class UnsupervisedTrainer:
                        else torch.empty(0, dtype=torch.long, device=self.device))  # [M]
         self.cameras = np.array([r.camera_id for r in data.records])  # [N]: the sampler draws real images only
         params = [p for p in model.parameters() if p.requires_grad]
-        self.optimizer = torch.optim.Adam(params, lr=train.lr, weight_decay=train.weight_decay,
-                                          fused=True if self.device.type == "cuda" else None)
-        self.scheduler = torch.optim.lr_scheduler.StepLR(self.optimizer, step_size=train.lr_step, gamma=train.lr_gamma)
+        self.optimizer = build_optimizer(train.optimizer, params, train=train, device=self.device)
+        self.scheduler = build_scheduler(train.lr_scheduler, self.optimizer, train=train)  # stepped after each epoch
         self.scaler = grad_scaler(amp_dtype, self.device)  # float16 only; keeps its calibrated scale across epochs
         self.train_model: nn.Module = model
         if self.ctx.enabled:
@@ -241,27 +242,24 @@ class UnsupervisedTrainer:
 
     def build_memory(self, features: Tensor, labels: EpochLabels) -> ClusterMemory:
         """Centroids and instances initialised from this epoch's features and labels (``loss.instance_memory``
-        chooses the instance half)."""
-        m = self.memory_options
-        return build_cluster_memory(
-            kind=m.instance_memory, instances_per_cluster=m.instances_per_cluster, features=features,
-            labels=labels.labels, num_clusters=int(labels.labels.max().item()) + 1, momentum=m.momentum,
-            instance_momentum=m.instance_momentum, core=labels.core,
-            cameras=torch.from_numpy(self.cameras).to(self.device),
+        names the registered memory)."""
+        return build_memory(
+            self.memory_options.instance_memory, features=features, labels=labels.labels,
+            num_clusters=int(labels.labels.max().item()) + 1, core=labels.core,
+            cameras=torch.from_numpy(self.cameras).to(self.device), options=self.memory_options,
         )
 
     def batch_stream(self, labels: Tensor, epoch: int) -> BatchStream:
-        """P x K batches of real images, with generated images of the same pseudo-identities swapped in."""
+        """Batches of real images (``train.sampler``: P x K), with generated images of the same pseudo-identities
+        swapped in."""
         n, seed, rank, generated = self.num_real, self.train.seed, self.ctx.rank, self.data.generated
         all_labels = torch.cat([labels, labels[self.source]])  # [N + M]: generated images take their source's label
         instance_index = torch.cat([
             torch.where(labels >= 0, torch.arange(n, device=self.device), -1),
             torch.full((self.source.numel(),), -1, dtype=torch.long, device=self.device),
         ])  # [N + M]
-        sampler = PKSampler(
-            labels.cpu().numpy(), num_identities=self.train.num_identities, num_instances=self.train.num_instances,
-            seed=seed * 1009 + epoch * 7919 + rank, cameras=self.cameras if self.train.camera_aware else None,
-        )
+        sampler = build_sampler(self.train.sampler, labels.cpu().numpy(), cameras=self.cameras,
+                                seed=seed * 1009 + epoch * 7919 + rank, train=self.train)
         mixer = None
         if self.source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:
             mixer = GeneratedBatchMixer(source_labels=labels[self.source].cpu().numpy(), num_real=n,

@@ -14,19 +14,17 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor
 
+from unreid.losses.levels import level_names
 from unreid.losses.multilevel_contrastive import LossTerms, MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
 
 logger = logging.getLogger(__name__)
-
-LOSS_LEVELS = ("centroid", "intra", "inter")
-"""Names of the contrastive loss levels a generated query can take part in."""
 
 
 @dataclass(frozen=True)
@@ -35,20 +33,21 @@ class GeneratedImageOptions:
 
     Attributes:
         fraction: share of every batch given to generated images, in ``[0, 1)``.
-        levels: loss levels whose queries include generated images (a subset of :data:`LOSS_LEVELS`).
+        levels: loss levels whose queries include generated images (registered names,
+            :func:`~unreid.losses.levels.level_names`; default: all of them).
         start_epoch: first epoch that uses them (later: once the clusters have settled).
     """
 
     fraction: float = 0.25
-    levels: tuple[str, ...] = LOSS_LEVELS
+    levels: tuple[str, ...] = field(default_factory=level_names)
     start_epoch: int = 0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fraction < 1.0:
             raise ValueError(f"generator.batch_fraction={self.fraction}: must lie in [0, 1)")
-        unknown = set(self.levels) - set(LOSS_LEVELS)
+        unknown = set(self.levels) - set(level_names())
         if unknown or not self.levels:
-            raise ValueError(f"generator.levels={list(self.levels)}: choose one or more of {', '.join(LOSS_LEVELS)}")
+            raise ValueError(f"generator.levels={list(self.levels)}: choose one or more of {', '.join(level_names())}")
         if self.start_epoch < 0:
             raise ValueError(f"generator.start_epoch={self.start_epoch}: must be >= 0")
 

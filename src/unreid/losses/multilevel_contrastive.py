@@ -32,10 +32,14 @@ pose; the farthest other-camera member is the viewpoint change re-ID must bridge
 
 ``camera_entropy_weight`` weights each query's terms by its cluster's camera entropy
 (see :mod:`unreid.losses.camera_entropy_weight`).
+
+Each level is a module of :mod:`unreid.losses.levels`, registered by name; this module only
+weighs and sums the cross-entropies of the registered levels, so a new level needs no change here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -45,23 +49,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from unreid.losses.camera_entropy_weight import query_weights
+from unreid.losses.hard_sample_modes import ExtremeMode, PositivePool
+from unreid.losses.levels import LEVELS, LossLevel
+from unreid.losses.levels.inputs import LevelInputs
 from unreid.memory.cluster_memory import ClusterMemory
 
-
-class ExtremeMode(str, Enum):
-    """Relative to what the intra level's farthest and the inter level's hardest are found."""
-
-    QUERY = "query"
-    CENTROID = "centroid"
-
-
-class PositivePool(str, Enum):
-    """Which members of the own cluster may be the query-relative farthest positive."""
-
-    ALL = "all"
-    CORE = "core"
-    BATCH = "batch"
-    OTHER_CAMERA = "other_camera"
+__all__ = ["ExtremeMode", "LossTerms", "MultiLevelContrastiveLoss", "PositivePool", "other_camera_mask"]
 
 
 @dataclass
@@ -72,12 +65,6 @@ class LossTerms:
     levels: dict[str, Tensor]
 
 
-def _replace_column(logits: Tensor, labels: Tensor, values: Tensor) -> Tensor:
-    """``logits`` with ``logits[b, labels[b]] = values[b]`` (out of place, differentiable)."""
-    own = F.one_hot(labels, logits.shape[1]).bool()  # [B, C]
-    return torch.where(own, values.unsqueeze(1), logits)  # [B, C]
-
-
 def _cross_entropy(logits: Tensor, labels: Tensor, weights: Tensor | None) -> Tensor:
     """Mean cross-entropy, each query's term times ``weights [B]`` when given (they average to 1)."""
     if weights is None:
@@ -86,12 +73,14 @@ def _cross_entropy(logits: Tensor, labels: Tensor, weights: Tensor | None) -> Te
 
 
 class MultiLevelContrastiveLoss(nn.Module):
-    """Centroid, intra-class-farthest and inter-class-hardest contrastive losses.
+    """The weighted sum of the registered loss levels (:mod:`unreid.losses.levels`): by default the
+    centroid, intra-class-farthest and inter-class-hardest contrastive losses.
 
     Args:
         temperature: softmax temperature ``tau`` (0.05).
-        use_centroid / use_intra / use_inter: switch each level on or off.
-        centroid_weight / intra_weight / inter_weight: weight of each level in the total.
+        weights: level name -> weight in the total (a level left out, or at 0, is off; the ``loss``
+            section gives them through :func:`~unreid.losses.levels.level_weights`); default: every
+            registered level at 1.
         intra_mode / inter_mode: see :class:`ExtremeMode`.
         positive_pool: see :class:`PositivePool` (``intra_mode="query"`` only).
         camera_entropy_weight: weight each query by ``exp`` of its cluster's camera entropy,
@@ -102,12 +91,7 @@ class MultiLevelContrastiveLoss(nn.Module):
         self,
         *,
         temperature: float = 0.05,
-        use_centroid: bool = True,
-        use_intra: bool = True,
-        use_inter: bool = True,
-        centroid_weight: float = 1.0,
-        intra_weight: float = 1.0,
-        inter_weight: float = 1.0,
+        weights: Mapping[str, float] | None = None,
         intra_mode: ExtremeMode | str = ExtremeMode.QUERY,
         inter_mode: ExtremeMode | str = ExtremeMode.QUERY,
         positive_pool: PositivePool | str = PositivePool.ALL,
@@ -116,18 +100,17 @@ class MultiLevelContrastiveLoss(nn.Module):
         super().__init__()
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
-        if not (use_centroid or use_intra or use_inter):
-            raise ValueError("at least one of use_centroid, use_intra, use_inter must be on")
+        weights = dict.fromkeys(LEVELS, 1.0) if weights is None else dict(weights)
+        chosen = {name: LEVELS[name] for name in weights}  # ValueError: an unknown name, and the registered ones
+        self.levels: dict[str, LossLevel] = {name: chosen[name] for name in LEVELS if name in chosen}
+        if not any(weights.values()):
+            raise ValueError(f"every loss level is off ({weights}); give at least one of {', '.join(LEVELS)} a weight")
         self.temperature = temperature
         self.intra_mode = _choice(ExtremeMode, intra_mode, "intra_mode")
         self.inter_mode = _choice(ExtremeMode, inter_mode, "inter_mode")
         self.positive_pool = _choice(PositivePool, positive_pool, "positive_pool")
         self.camera_entropy_weight = camera_entropy_weight
-        self.weights = {
-            "centroid": centroid_weight if use_centroid else 0.0,
-            "intra": intra_weight if use_intra else 0.0,
-            "inter": inter_weight if use_inter else 0.0,
-        }
+        self.weights = {name: float(weights[name]) for name in self.levels}  # in registration order
 
     @property
     def active_levels(self) -> list[str]:
@@ -146,7 +129,7 @@ class MultiLevelContrastiveLoss(nn.Module):
         """Loss of L2-normalised ``queries [B, D]`` with pseudo-labels ``labels [B]``.
 
         Args:
-            level_scale: multiplies the intra and inter weights (a ramp-in schedule).
+            level_scale: multiplies the weights of the ramped levels (intra and inter: a ramp-in schedule).
             batch_instances: ``[B']`` memory rows of the current batch's real images
                 (``-1`` entries ignored), for ``positive_pool="batch"``.
             query_instances: ``[B]`` memory row of each query (``-1``: none, e.g. a generated image),
@@ -156,34 +139,14 @@ class MultiLevelContrastiveLoss(nn.Module):
         queries = queries.float()
         centroid_sims = memory.centroid_similarities(queries)  # [B, C]
         weights = query_weights(memory.camera_entropy, labels) if self.camera_entropy_weight else None  # [B]
-        terms: dict[str, Tensor] = {}
-        if self.weights["centroid"]:
-            terms["centroid"] = _cross_entropy(centroid_sims / tau, labels, weights)
-        need_query_extremes = (self.weights["intra"] and self.intra_mode is ExtremeMode.QUERY) or (
-            self.weights["inter"] and self.inter_mode is ExtremeMode.QUERY
-        )
-        if need_query_extremes:
-            rows = batch_instances if query_instances is None else query_instances
-            mask = self._positive_mask(memory, batch_instances, rows)  # [N], [B, N] or None
-            farthest_own, hardest = memory.instance_extremes(queries, labels, positive_mask=mask)  # [B], [B, C]
-        if (self.weights["intra"] and self.intra_mode is ExtremeMode.CENTROID) or (
-            self.weights["inter"] and self.inter_mode is ExtremeMode.CENTROID
-        ):
-            boundary = memory.boundary_similarities(queries)  # [B, C]
-        if self.weights["intra"]:
-            if self.intra_mode is ExtremeMode.QUERY:
-                positive = farthest_own  # [B]
-            else:
-                positive = boundary.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
-            logits = _replace_column(centroid_sims, labels, positive)  # [B, C]
-            terms["intra"] = _cross_entropy(logits / tau, labels, weights)
-        if self.weights["inter"]:
-            own_centroid = centroid_sims.gather(1, labels.unsqueeze(1)).squeeze(1)  # [B]
-            negatives = hardest if self.inter_mode is ExtremeMode.QUERY else boundary  # [B, C]
-            logits = _replace_column(negatives, labels, own_centroid)  # [B, C]
-            terms["inter"] = _cross_entropy(logits / tau, labels, weights)
-        scale = {"centroid": 1.0, "intra": level_scale, "inter": level_scale}
-        total = sum(self.weights[name] * scale[name] * value for name, value in terms.items())
+        rows = batch_instances if query_instances is None else query_instances
+        inputs = LevelInputs(queries=queries, labels=labels, memory=memory, centroid_sims=centroid_sims,
+                             intra_mode=self.intra_mode, inter_mode=self.inter_mode,
+                             positive_mask=lambda: self._positive_mask(memory, batch_instances, rows))
+        terms = {name: _cross_entropy(self.levels[name].logits(inputs) / tau, labels, weights)
+                 for name in self.active_levels}  # each [B, C] logits -> []
+        total = sum(self.weights[name] * (level_scale if self.levels[name].ramped else 1.0) * value
+                    for name, value in terms.items())
         assert isinstance(total, Tensor)
         return LossTerms(total=total, levels={name: value.detach() for name, value in terms.items()})
 

@@ -21,20 +21,11 @@ buffer; the centroids keep :meth:`ClusterMemory.update_centroids`).
 
 from __future__ import annotations
 
-from enum import Enum
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 from unreid.memory.cluster_memory import ClusterMemory, occurrence_rank
-
-
-class InstanceMemory(str, Enum):
-    """What the intra and inter levels search for their farthest and hardest samples."""
-
-    ALL = "all"  # one momentum-updated feature per clustered training image (ClusterMemory)
-    PER_CLUSTER = "per_cluster"  # K features per cluster, overwritten by each batch (HHCL)
 
 
 class PerClusterInstanceMemory(ClusterMemory):
@@ -153,17 +144,3 @@ def first_members(labels: Tensor, num_clusters: int, k: int) -> Tensor:
     owner = order[pos.clamp(max=max(order.numel() - 1, 0))] if order.numel() else torch.zeros_like(pos)  # [C, K]
     return torch.where(counts.unsqueeze(1) > 0, owner, -1)  # [C, K]
 
-
-def build_cluster_memory(*, kind: InstanceMemory | str, instances_per_cluster: int, features: Tensor, labels: Tensor,
-                         num_clusters: int, momentum: float, instance_momentum: float, core: Tensor | None = None,
-                         cameras: Tensor | None = None) -> ClusterMemory:
-    """The epoch's memory of the chosen :class:`InstanceMemory` kind."""
-    try:
-        kind = InstanceMemory(kind)
-    except ValueError as error:
-        raise ValueError(f"loss.instance_memory={kind!r}; valid values: {[m.value for m in InstanceMemory]}") from error
-    common = dict(features=features, labels=labels, num_clusters=num_clusters, momentum=momentum,
-                  instance_momentum=instance_momentum, core=core, cameras=cameras)
-    if kind is InstanceMemory.PER_CLUSTER:
-        return PerClusterInstanceMemory(instances_per_cluster=instances_per_cluster, **common)  # type: ignore[arg-type]
-    return ClusterMemory(**common)  # type: ignore[arg-type]

