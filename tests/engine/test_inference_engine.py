@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from unreid.clustering.pseudo_labels import cluster_features
-from unreid.engine import onnx_inference
+from unreid.engine import engine_choice, onnx_inference
 from unreid.engine.cpu_threads import configure_threads
 from unreid.engine.extract import extract_features
 from unreid.engine.inference_engine import InferenceEngine, resolve_engine
@@ -25,6 +25,7 @@ CPU = torch.device("cpu")
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     onnx_inference.clear_session_cache()
+    engine_choice.clear_engine_choices()
 
 
 def tiny_model(seed: int = 0, backbone: str = "resnet10t") -> nn.Module:
@@ -90,6 +91,7 @@ def test_auto_runs_onnxruntime_and_torch_forces_torch(monkeypatch: pytest.Monkey
         return original(model, pixels, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(onnx_inference, "onnxruntime_features", spy)
+    monkeypatch.setattr(engine_choice, "measured_engine", lambda *a, **k: InferenceEngine.ONNXRUNTIME)
     model, pixels = tiny_model(), random_pixels(10)
     features(model, pixels, "auto")
     assert calls == [10]

@@ -18,7 +18,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from unreid.data.batch_augment import normalize
-from unreid.engine.inference_engine import InferenceEngine, resolve_engine
+from unreid.engine.inference_engine import InferenceEngine, parse_engine, resolve_engine
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,17 @@ def extract_features(
 
     Args:
         engine: ``auto`` runs onnxruntime (with torch's number of threads) for a full-precision CPU
-            model when it is installed, else torch; a model that cannot be exported falls back to
+            model when it is installed and measures clearly faster for this network
+            (:mod:`unreid.engine.engine_choice`), else torch; a model that cannot be exported falls back to
             torch with one warning.
     """
     device = next(model.parameters()).device
-    if resolve_engine(engine, device=device, amp_dtype=amp_dtype) is InferenceEngine.ONNXRUNTIME:
+    chosen = resolve_engine(engine, device=device, amp_dtype=amp_dtype)
+    if chosen is InferenceEngine.ONNXRUNTIME and parse_engine(engine) is InferenceEngine.AUTO and pixels.shape[0]:
+        from unreid.engine.engine_choice import measured_engine
+
+        chosen = measured_engine(model, pixels, batch_size=batch_size, channels_last=channels_last)
+    if chosen is InferenceEngine.ONNXRUNTIME:
         features = onnxruntime_or_none(model, pixels, batch_size=batch_size, progress=progress, desc=desc)  # [N, D]
         if features is not None:
             return features
