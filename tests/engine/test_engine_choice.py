@@ -80,8 +80,9 @@ def test_auto_extracts_with_the_chosen_engine_and_equals_torch(monkeypatch: pyte
         passes: list[int] = []
         original = onnx_inference.onnxruntime_features
 
-        def spy(*args: object, _original: Callable[..., torch.Tensor] = original, **kwargs: object) -> torch.Tensor:
-            passes.append(1)
+        def spy(*args: object, _original: Callable[..., torch.Tensor] = original, _passes: list[int] = passes,
+                **kwargs: object) -> torch.Tensor:
+            _passes.append(1)
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(onnx_inference, "onnxruntime_features", spy)
