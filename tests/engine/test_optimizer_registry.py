@@ -51,6 +51,24 @@ def test_the_defaults_are_adam_and_the_step_schedule() -> None:
     assert isinstance(scheduler, StepLR) and (scheduler.step_size, scheduler.gamma) == (3, 0.5)
 
 
+def test_the_cpu_adam_is_fused_and_steps_as_the_per_tensor_adam() -> None:
+    train = TrainConfig(lr=1e-2, weight_decay=5e-4)
+    torch.manual_seed(0)
+    start = [torch.randn(3, 5), torch.randn(7)]
+    fused_params = [nn.Parameter(t.clone()) for t in start]
+    plain_params = [nn.Parameter(t.clone()) for t in start]
+    fused = build_optimizer("adam", fused_params, train=train, device=torch.device("cpu"))
+    plain = torch.optim.Adam(plain_params, lr=train.lr, weight_decay=train.weight_decay, foreach=False)
+    assert fused.defaults["fused"] is True
+    for step in range(5):
+        for a, b in zip(fused_params, plain_params):
+            grad = torch.randn(a.shape, generator=torch.Generator().manual_seed(step))
+            a.grad, b.grad = grad.clone(), grad.clone()
+        fused.step(), plain.step()
+    for a, b in zip(fused_params, plain_params):
+        assert torch.allclose(a, b, atol=1e-6) and not torch.equal(a, torch.zeros_like(a))
+
+
 @pytest.mark.usefixtures("registered")
 def test_an_optimizer_and_a_schedule_registered_outside_the_package_train_a_tiny_run() -> None:
     trainer = tiny_trainer(optimizer="test_sgd", lr_scheduler="test_halving", lr=0.01, epochs=2)
