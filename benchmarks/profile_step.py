@@ -11,6 +11,7 @@ Usage (CPU, small):  python benchmarks/profile_step.py --device cpu --batch 32 -
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
@@ -41,7 +42,7 @@ def main() -> None:
     torch.backends.cudnn.benchmark = True
     kwargs, sampler = unreid_train_setup(args, device, amp)
     if args.compile:
-        kwargs["model"] = torch.compile(kwargs["model"])
+        kwargs["step"] = dataclasses.replace(kwargs["step"], model=torch.compile(kwargs["step"].model))
     train_one_epoch(iterations=args.warmup + (3 if args.compile else 0), **kwargs)
     sync(device)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])

@@ -44,7 +44,7 @@ from unreid.engine import onnx_inference
 from unreid.engine.batch_stream import BatchStream
 from unreid.engine.extract import autocast_context, extract_features
 from unreid.engine.inference_engine import InferenceEngine, resolve_engine
-from unreid.engine.train_epoch import train_one_epoch
+from unreid.engine.train_epoch import EpochStep, train_one_epoch
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
@@ -171,8 +171,8 @@ def unreid_train_setup(args: argparse.Namespace, device: torch.device,
     sampler = PKSampler(labels.cpu().numpy(), num_identities=p, num_instances=args.batch // p)
     batches = BatchStream(pixels=pixels, labels=labels, instance_index=torch.arange(n, device=device), num_real=n,
                           sampler=sampler, device=device, generator=torch.Generator(device=device), channels_last=True)
-    kwargs = dict(model=model, optimizer=opt, loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=memory,
-                  batches=batches, amp_dtype=amp, progress=False)
+    step = EpochStep(model=model, optimizer=opt, loss=BatchQueryLoss(MultiLevelContrastiveLoss()), amp_dtype=amp)
+    kwargs = dict(step=step, memory=memory, batches=batches, progress=False)
     return kwargs, sampler
 
 

@@ -32,7 +32,7 @@ import torch
 from unreid.clustering.label_free import label_free_clustering
 from unreid.clustering.label_quality import label_quality
 from unreid.clustering.neighbourhood_sizes import sizes_for_collection
-from unreid.clustering.pseudo_labels import PseudoLabels, cluster_features
+from unreid.clustering.pseudo_labels import ClusteringSettings, PseudoLabels, cluster_features
 from unreid.clustering.tracklets import tracklet_units
 from unreid.data.records import Record
 from unreid.engine.feature_dump import load_epoch_features
@@ -66,8 +66,8 @@ def _cluster(x: torch.Tensor, cameras: torch.Tensor | None, *, crops: int, sizes
     if sizes_from == "units":
         return label_free_clustering(x, cameras=cameras)[0]
     sizes = sizes_for_collection(crops)
-    return cluster_features(x, k1=sizes.k1, k2=sizes.k2, min_samples=sizes.min_samples, eps_search=True,
-                            cameras=cameras)
+    settings = ClusteringSettings(k1=sizes.k1, k2=sizes.k2, min_samples=sizes.min_samples, eps_search=True)
+    return cluster_features(x, settings, cameras=cameras)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ from torch import nn
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.records import Record
 from unreid.engine.pseudo_labeller import OracleLabeller
-from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
+from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.levels import level_weights
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
@@ -31,7 +32,7 @@ def tiny_trainer(*, model: nn.Module | None = None, loss: LossConfig | None = No
     loss_fn = MultiLevelContrastiveLoss(temperature=loss.temperature, weights=level_weights(loss))
     return UnsupervisedTrainer(
         model=model or build_embedding_model(backbone="resnet10t"), data=TrainingSet(pixels=pixels, records=records),
-        labeller=OracleLabeller(ClusterConfig()), loss=BatchQueryLoss(loss_fn), memory=loss,
+        objective=TrainingObjective(labeller=OracleLabeller(ClusterConfig()), loss=BatchQueryLoss(loss_fn), memory=loss),
         train=TrainConfig(**{**TINY_TRAIN, **train}),  # type: ignore[arg-type]
-        extract_batch_size=32, progress=False,
+        runtime=TrainerRuntime(extract_batch_size=32, progress=False),
     )

@@ -19,17 +19,18 @@ _LAZY = {
     "load_index": "unreid.retrieval.index_store",
     "save_index": "unreid.retrieval.index_store",
     "cluster_features": "unreid.clustering.pseudo_labels",
+    "ClusteringSettings": "unreid.clustering.pseudo_labels",
     "load_config": "unreid.config.loader",
     "run_training": "unreid.cli.train_run",
 }
 __all__ = [
-    "FeatureExtractor", "GalleryIndex", "OnnxFeatureExtractor", "__version__", "cluster_features", "load_config",
-    "load_index", "run_training", "save_index",
+    "ClusteringSettings", "FeatureExtractor", "GalleryIndex", "OnnxFeatureExtractor", "__version__", "cluster_features",
+    "load_config", "load_index", "run_training", "save_index",
 ]
 
 if TYPE_CHECKING:
     from unreid.cli.train_run import run_training
-    from unreid.clustering.pseudo_labels import cluster_features
+    from unreid.clustering.pseudo_labels import ClusteringSettings, cluster_features
     from unreid.config.loader import load_config
     from unreid.retrieval.feature_extractor import FeatureExtractor
     from unreid.retrieval.gallery_index import GalleryIndex

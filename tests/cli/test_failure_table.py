@@ -397,7 +397,7 @@ def test_weights_that_blow_up_blame_the_learning_rate(monkeypatch: pytest.Monkey
     def diverging(**kwargs: Any) -> dict[str, float]:
         losses = real(**kwargs)
         with torch.no_grad():
-            next(kwargs["model"].parameters()).mul_(1e6)  # finite but huge, as under train.lr=1
+            next(kwargs["step"].model.parameters()).mul_(1e6)  # finite but huge, as under train.lr=1
         return losses
 
     monkeypatch.setattr(trainer, "train_one_epoch", diverging)

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 
 from unreid.clustering.camera_centering import center_per_camera
 from unreid.clustering.label_quality import label_quality
-from unreid.clustering.pseudo_labels import cluster_features
+from unreid.clustering.pseudo_labels import ClusteringSettings, cluster_features
 
 
 def test_closed_form_two_cameras() -> None:
@@ -26,6 +26,7 @@ def test_removes_camera_offsets_that_fool_clustering() -> None:
     ids = torch.arange(20).repeat_interleave(8)  # each person in every camera, twice
     cams = torch.arange(4).repeat(2).repeat(20)
     feats = people[ids] + cam_offset[cams] + 0.3 * torch.randn(160, 64, generator=gen)
-    plain = cluster_features(feats, k1=10, k2=3, eps=0.5, min_samples=3)
-    centred = cluster_features(center_per_camera(feats, cams), k1=10, k2=3, eps=0.5, min_samples=3)
+    settings = ClusteringSettings(k1=10, k2=3, eps=0.5, min_samples=3)
+    plain = cluster_features(feats, settings)
+    centred = cluster_features(center_per_camera(feats, cams), settings)
     assert label_quality(centred.labels, ids)["f_score"] > 0.9 > label_quality(plain.labels, ids)["f_score"] + 0.3

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from unreid.clustering.eps_policy import eps_from_distances, scheduled_eps
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
-from unreid.clustering.pseudo_labels import cluster_features
+from unreid.clustering.pseudo_labels import ClusteringSettings, cluster_features
 
 
 def test_schedule_is_linear_then_flat() -> None:
@@ -44,7 +44,7 @@ def test_auto_eps_finds_the_blobs() -> None:
     torch.manual_seed(0)
     centres = F.normalize(torch.randn(6, 32), dim=1)
     feats = F.normalize(centres.repeat_interleave(20, 0) + 0.05 * torch.randn(120, 32), dim=1)
-    result = cluster_features(feats, k1=15, k2=4, min_samples=4, eps=0.0, auto_eps_rho=0.15)
+    result = cluster_features(feats, ClusteringSettings(k1=15, k2=4, min_samples=4, eps=0.0, auto_eps_rho=0.15))
     assert 0.0 < result.eps < 1.0
     assert result.num_clusters == 6
     assert result.core is not None and int(result.core.sum()) > 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from unreid.clustering import cluster_features
+from unreid.clustering import ClusteringSettings, cluster_features
 from unreid.clustering.eps_search import cross_camera_clusters, search_eps
 
 
@@ -46,5 +46,6 @@ def test_cluster_features_uses_the_searched_radius() -> None:
     noise = 0.05 * torch.randn(120, 16, generator=generator)
     features = centres.repeat_interleave(4, 0) + noise  # [120, D]: 4 crops a person
     cameras = torch.arange(120) % 2
-    result = cluster_features(features, k1=5, k2=2, min_samples=2, eps=0.01, eps_search=True, cameras=cameras)
+    result = cluster_features(features, ClusteringSettings(k1=5, k2=2, min_samples=2, eps=0.01, eps_search=True),
+                              cameras=cameras)
     assert result.eps != 0.01 and result.num_clusters == 30 and result.num_outliers == 0

@@ -7,15 +7,15 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from unreid.clustering import JaccardMethod, cluster_features, label_quality
+from unreid.clustering import ClusteringSettings, JaccardMethod, cluster_features, label_quality
 
 MakeClustered = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 
 
 def test_sparse_and_dense_agree_and_find_identities(make_clustered: MakeClustered) -> None:
     features, identities = make_clustered(n=300, num_ids=15, dim=32, seed=0, spread=0.5)
-    sparse = cluster_features(features, method=JaccardMethod.SPARSE)
-    dense = cluster_features(features, method="dense")
+    sparse = cluster_features(features, ClusteringSettings(method=JaccardMethod.SPARSE))
+    dense = cluster_features(features, ClusteringSettings(method="dense"))
     assert torch.equal(sparse.labels, dense.labels)
     assert sparse.num_clusters == int(sparse.labels.max()) + 1
     assert sparse.num_outliers == int((sparse.labels == -1).sum())
@@ -25,6 +25,8 @@ def test_sparse_and_dense_agree_and_find_identities(make_clustered: MakeClustere
     assert quality["precision"] > 0.95 and quality["recall"] > 0.8
 
 
-def test_unknown_method() -> None:
-    with pytest.raises(ValueError, match="valid values"):
-        cluster_features(torch.randn(10, 4), method="hdbscan")
+def test_settings_refuse_an_unknown_method_and_a_negative_eps() -> None:
+    with pytest.raises(ValueError, match=r"method='hdbscan'; valid values: \['sparse', 'dense'\]"):
+        ClusteringSettings(method="hdbscan")
+    with pytest.raises(ValueError, match="eps=-0.1 must be >= 0"):
+        ClusteringSettings(eps=-0.1)

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from unreid.clustering import cluster_features
+from unreid.clustering import ClusteringSettings, cluster_features
 from unreid.clustering.label_free import label_free_clustering
 from unreid.clustering.pseudo_labels import PseudoLabels
 from unreid.clustering.tracklets import tracklet_units
@@ -54,9 +54,9 @@ def test_singleton_tracks_equal_the_plain_path(make_clustered: MakeClustered, se
     units = tracklet_units(features, tracks, cameras=cameras)
     assert units is not None and units.num_units == 120
     assert units.cameras is not None
-    plain = cluster_features(features, k1=10, k2=3, min_samples=3, eps=0.5, eps_search=search, cameras=cameras)
-    with_units = units.expand(cluster_features(units.features, k1=10, k2=3, min_samples=3, eps=0.5,
-                                               eps_search=search, cameras=units.cameras))
+    settings = ClusteringSettings(k1=10, k2=3, min_samples=3, eps=0.5, eps_search=search)
+    plain = cluster_features(features, settings, cameras=cameras)
+    with_units = units.expand(cluster_features(units.features, settings, cameras=units.cameras))
     assert torch.equal(plain.labels, with_units.labels) and plain.eps == with_units.eps
 
 
@@ -79,7 +79,7 @@ def test_every_track_shares_one_label(make_clustered: MakeClustered) -> None:
     tracks = torch.arange(200) // 4  # tracks of four crops, whatever their features
     units = tracklet_units(features, tracks)
     assert units is not None and units.num_units == 50
-    labels = units.expand(cluster_features(units.features, k1=6, k2=2, min_samples=2, eps=0.6)).labels
+    labels = units.expand(cluster_features(units.features, ClusteringSettings(k1=6, k2=2, min_samples=2, eps=0.6))).labels
     assert all(len(set(labels[tracks == t].tolist())) == 1 for t in range(50))
 
 

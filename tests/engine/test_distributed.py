@@ -16,7 +16,8 @@ from unreid.data.records import Record
 from unreid.engine.distributed import DistributedContext, all_gather_cat, shard_indices, unshard
 from unreid.engine.epoch_hooks import CheckpointHook, MetricsLogHook
 from unreid.engine.pseudo_labeller import ClusteringLabeller
-from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
+from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import build_embedding_model
@@ -56,12 +57,12 @@ def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
         run_dir = Path(out_dir) / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
         UnsupervisedTrainer(
-            model=model, data=TrainingSet(pixels=pixels, records=records), dist_ctx=ctx,
-            labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
-            loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+            model=model, data=TrainingSet(pixels=pixels, records=records),
+            objective=TrainingObjective(labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+                                        loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig()),
             train=TrainConfig(epochs=1, iterations=2, num_identities=3, num_instances=4, channels_last=False),
-            hooks=[MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec={})], extract_batch_size=16,
-            progress=False,
+            hooks=[MetricsLogHook(run_dir), CheckpointHook(run_dir, model_spec={})],
+            runtime=TrainerRuntime(extract_batch_size=16, progress=False, dist_ctx=ctx),
         ).fit()
         torch.save(model.state_dict(), Path(out_dir) / f"rank{rank}.pth")
     finally:

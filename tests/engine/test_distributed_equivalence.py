@@ -32,6 +32,7 @@ from unreid.data.pk_sampler import PKSampler
 from unreid.data.records import Record
 from unreid.engine.distributed import DistributedContext
 from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
@@ -86,12 +87,12 @@ def _train(ctx: DistributedContext, run_dir: Path, num_identities: int) -> dict[
     model = build_embedding_model(backbone="resnet10t")
     use_ghost_batch_norm(model, samples_per_bn=P_PER_RANK * K)
     trainer.UnsupervisedTrainer(
-        model=model, data=trainer.TrainingSet(pixels=pixels, records=records), dist_ctx=ctx,
-        labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
-        loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+        model=model, data=TrainingSet(pixels=pixels, records=records),
+        objective=TrainingObjective(labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+                                    loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig()),
         train=TrainConfig(epochs=1, iterations=ITERATIONS, num_identities=num_identities, num_instances=K,
                           lr=OPTIM_LR, channels_last=False),
-        extract_batch_size=16, progress=False,
+        runtime=TrainerRuntime(extract_batch_size=16, progress=False, dist_ctx=ctx),
     ).fit()
     params = {k: v for k, v in model.state_dict().items()
               if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))}

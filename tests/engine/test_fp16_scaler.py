@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from unreid.data.pk_sampler import PKSampler
 from unreid.engine.batch_stream import BatchStream
 from unreid.engine.precision import grad_scaler, resolve_amp
-from unreid.engine.train_epoch import train_one_epoch
+from unreid.engine.train_epoch import EpochStep, train_one_epoch
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import LossTerms, MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
@@ -66,9 +66,10 @@ def _train(scaler: torch.amp.GradScaler | None, amp: str, steps: int = 3) -> tup
                           sampler=PKSampler(labels.numpy(), num_identities=2, num_instances=4, seed=0),
                           device=torch.device("cpu"))
     before = model.fc.weight.detach().clone()  # [8, 4]
-    train_one_epoch(model=model, optimizer=torch.optim.SGD(model.parameters(), lr=LR), loss=_TinyLoss(
-        MultiLevelContrastiveLoss()), memory=memory, batches=batches, iterations=steps,
-        amp_dtype=resolve_amp(amp, torch.device("cpu")), scaler=scaler, progress=False)
+    step = EpochStep(model=model, optimizer=torch.optim.SGD(model.parameters(), lr=LR),
+                     loss=_TinyLoss(MultiLevelContrastiveLoss()), amp_dtype=resolve_amp(amp, torch.device("cpu")),
+                     scaler=scaler)
+    train_one_epoch(step=step, memory=memory, batches=batches, iterations=steps, progress=False)
     return before, model.fc.weight.detach()
 
 

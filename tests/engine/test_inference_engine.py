@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from unreid.clustering.pseudo_labels import cluster_features
+from unreid.clustering.pseudo_labels import ClusteringSettings, cluster_features
 from unreid.engine import engine_choice, onnx_inference
 from unreid.engine.cpu_threads import configure_threads
 from unreid.engine.extract import extract_features
@@ -62,8 +62,9 @@ def test_onnxruntime_gives_the_same_clusters() -> None:
     noise = torch.randint(-12, 13, (6, 8, 3, 32, 16), generator=gen)  # [6, 8, 3, H, W]
     pixels = (bases[:, None] + noise).clamp(0, 255).to(torch.uint8).flatten(0, 1)  # [48, 3, H, W]
     model = tiny_model()
-    reference = cluster_features(features(model, pixels, "torch"), k1=6, k2=2, eps=0.5, min_samples=3).labels
-    fast = cluster_features(features(model, pixels, "onnxruntime"), k1=6, k2=2, eps=0.5, min_samples=3).labels
+    settings = ClusteringSettings(k1=6, k2=2, eps=0.5, min_samples=3)
+    reference = cluster_features(features(model, pixels, "torch"), settings).labels
+    fast = cluster_features(features(model, pixels, "onnxruntime"), settings).labels
     assert int(reference.max()) + 1 >= 2  # a set that really clusters
     assert torch.equal(reference, fast)
 

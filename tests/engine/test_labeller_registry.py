@@ -22,8 +22,9 @@ from unreid.engine.pseudo_labeller import (
     configured_labeller_name,
     register_labeller,
 )
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
 from unreid.engine.training_failure import TrainingFailure
-from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.models.embedding_model import build_embedding_model
@@ -64,10 +65,10 @@ def _trainer(labeller: PseudoLabeller, epochs: int = 2) -> UnsupervisedTrainer:
     records = [Record(Path(f"{i}.jpg"), i % 3, i % 2) for i in range(24)]
     return UnsupervisedTrainer(
         model=build_embedding_model(backbone="resnet10t"), data=TrainingSet(pixels=pixels, records=records),
-        labeller=labeller,
-        loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+        objective=TrainingObjective(labeller=labeller, loss=BatchQueryLoss(MultiLevelContrastiveLoss()),
+                                    memory=LossConfig()),
         train=TrainConfig(epochs=epochs, iterations=2, num_identities=2, num_instances=4, channels_last=False),
-        extract_batch_size=32, progress=False,
+        runtime=TrainerRuntime(extract_batch_size=32, progress=False),
     )
 
 

@@ -14,9 +14,10 @@ from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
 from unreid.data.records import Record
 from unreid.engine.epoch_hooks import CheckpointHook, EpochHook, MetricsLogHook
 from unreid.engine.pseudo_labeller import ClusteringLabeller
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
 from unreid.engine.trainer_view import TrainerView
 from unreid.engine.training_failure import TrainingFailure
-from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
 from unreid.evaluation.reranking import RERANK_BYTES_PER_PAIR, k_reciprocal_rerank
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
@@ -32,16 +33,20 @@ def _colour_blobs(colours: int = 4, per_colour: int = 6) -> tuple[torch.Tensor, 
     return pixels, records
 
 
+def _objective() -> TrainingObjective:
+    return TrainingObjective(labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
+                             loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig())
+
+
 def test_nan_loss_names_the_learning_rate_and_saves_no_checkpoint(tmp_path: Path) -> None:
     pixels, records = _colour_blobs()
     with pytest.raises(TrainingFailure, match=r"epoch 0: the loss is not finite .*lower train.lr \(now 1e\+30\)"):
         UnsupervisedTrainer(
             model=build_embedding_model(backbone="resnet10t"), data=TrainingSet(pixels=pixels, records=records),
-            labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
-            loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+            objective=_objective(),
             train=TrainConfig(epochs=2, iterations=3, num_identities=2, num_instances=4, lr=1e30, channels_last=False),
             hooks=[MetricsLogHook(tmp_path), CheckpointHook(tmp_path, model_spec={})],
-            extract_batch_size=32, progress=False,
+            runtime=TrainerRuntime(extract_batch_size=32, progress=False),
         ).fit()
     assert not (tmp_path / "last.pth").exists() and not (tmp_path / "model.pth").exists()
     assert not (tmp_path / "metrics.jsonl").exists()
@@ -65,10 +70,9 @@ def test_after_training_runs_when_an_epoch_fails_and_the_failure_is_raised_again
     recorder = _Recorder()
     trainer = UnsupervisedTrainer(
         model=build_embedding_model(backbone="resnet10t"), data=TrainingSet(pixels=pixels, records=records),
-        labeller=ClusteringLabeller(ClusterConfig(k1=6, k2=2, eps=0.6, min_samples=2)),
-        loss=BatchQueryLoss(MultiLevelContrastiveLoss()), memory=LossConfig(),
+        objective=_objective(),
         train=TrainConfig(epochs=2, iterations=3, num_identities=2, num_instances=4, lr=1e30, channels_last=False),
-        hooks=[recorder], extract_batch_size=32, progress=False,
+        hooks=[recorder], runtime=TrainerRuntime(extract_batch_size=32, progress=False),
     )
     with pytest.raises(TrainingFailure, match="epoch 0: the loss is not finite") as raised:
         trainer.fit()

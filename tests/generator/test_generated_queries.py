@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from unreid.data.pk_sampler import PKSampler
 from unreid.engine.batch_stream import BatchStream
-from unreid.engine.train_epoch import train_one_epoch
+from unreid.engine.train_epoch import EpochStep, train_one_epoch
 from unreid.generator.generated_queries import (
     BatchQueryLoss,
     GeneratedBatchMixer,
@@ -98,10 +98,9 @@ def test_generated_images_are_queries_only(levels: tuple[str, ...]) -> None:
     instance_index = torch.cat([torch.arange(n), torch.full((m,), -1)])  # [N + M]
     batches = BatchStream(pixels=pixels, labels=all_labels, instance_index=instance_index, num_real=n,
                           sampler=sampler, device=torch.device("cpu"), mix_generated=mixer)
-    losses = train_one_epoch(
-        model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), memory=memory, batches=batches,
-        loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, levels)), iterations=3, progress=False,
-    )
+    step = EpochStep(model=model, optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+                     loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, levels)))
+    losses = train_one_epoch(step=step, memory=memory, batches=batches, iterations=3, progress=False)
     assert memory.centroid_rows == [4, 4, 4]  # 8-image batches, half generated: only the 4 real ones update
     changed = (memory.instances != instances).any(dim=1)
     assert changed.sum() <= 12 and np.isfinite(losses["total"])

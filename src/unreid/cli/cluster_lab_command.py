@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from unreid.clustering.parameter_sweep import sweep_clustering, sweep_infomap
+    from unreid.clustering.parameter_sweep import ClusteringGrid, sweep_clustering, sweep_infomap
 
     features, records = _load(args.features)
     truth = [r.person_id for r in records]
@@ -56,11 +56,10 @@ def run(args: argparse.Namespace) -> int:
     cameras = [r.camera_id for r in records]
     matrix = torch.from_numpy(features).float()  # [N, D]
     start = time.perf_counter()
-    rows = sweep_clustering(
-        matrix, k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
-        auto_rho_values=args.rho, truth=truth if known else None, cameras=cameras,
-        camera_centering=args.camera_centering,
-    )
+    grid = ClusteringGrid(k1_values=args.k1, eps_values=args.eps, min_samples_values=args.min_samples, k2=args.k2,
+                          auto_rho_values=args.rho)
+    rows = sweep_clustering(matrix, grid, truth=truth if known else None, cameras=cameras,
+                            camera_centering=args.camera_centering)
     infomap_rows = sweep_infomap(
         matrix, k_values=args.infomap_k, min_similarity_values=args.infomap_min_similarity,
         min_size_values=args.infomap_min_size, truth=truth if known else None, cameras=cameras,

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from unreid.cli.camera_parts import switch_off_camera_parts
 from unreid.cli.dataset_loading import load_training_split
@@ -33,7 +34,7 @@ from unreid.cli.run_folder import (
     remove_stale_temp_files,
 )
 from unreid.config.loader import config_to_dict, save_config
-from unreid.config.schema import RunConfig
+from unreid.config.schema import RunConfig, TrainConfig
 from unreid.config.validation import validate_config, validate_split
 from unreid.data.image_bank import ImageBank
 from unreid.data.records import ReIDSplit
@@ -53,7 +54,9 @@ from unreid.engine.model_selection import ModelSelectionHook
 from unreid.engine.precision import resolve_amp, resolve_device
 from unreid.engine.pseudo_labeller import build_labeller, configured_labeller_name
 from unreid.engine.run_log import write_json
-from unreid.engine.unsupervised_trainer import TrainingSet, UnsupervisedTrainer
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
+from unreid.engine.unsupervised_trainer import UnsupervisedTrainer
+from unreid.generator.enhancement_set import EnhancementSet
 from unreid.generator.generated_queries import BatchQueryLoss, generated_query_loss
 from unreid.losses.level_ramp import LevelRamp
 from unreid.losses.levels import level_weights
@@ -139,65 +142,101 @@ def _run(
     config: RunConfig, split: ReIDSplit, *, run_dir: Path, resume: bool, progress: bool, ctx: DistributedContext,
     start: float,
 ) -> RunOutcome:
-    t, l = config.train, config.loss
-    seed_everything(t.seed)
-    if t.threads > 0:
-        torch.set_num_threads(t.threads)
-    device = resolve_device(t.device)
-    if ctx.enabled and device.type == "cuda":
-        device = torch.device("cuda", ctx.local_rank)
+    """Decode, build, evaluate before, train (or resume), evaluate after and report; each step a function below."""
+    t = config.train
+    device = _prepare_process(t, ctx)
     progress = progress and ctx.is_main
     amp = resolve_amp(t.amp, device)
     split, banks = _decode(config, split, device=device, progress=progress, run_dir=run_dir, is_main=ctx.is_main)
-    evaluator = None
-    labelled = any(r.person_id >= 0 for r in split.query) and any(r.person_id >= 0 for r in split.gallery)
-    if "query" in banks and "gallery" in banks and not labelled:
-        logger.warning("%s: the query/gallery images carry no identities (no pid in their names), so there is no "
-                       "ground truth to score against: training without evaluation", split.name)
-    elif "query" in banks and "gallery" in banks:
-        evaluator = QueryGalleryEvaluator(
-            query_pixels=banks["query"].pixels, gallery_pixels=banks["gallery"].pixels, query_records=split.query,
-            gallery_records=split.gallery, rerank=config.eval.rerank, batch_size=config.eval.batch_size,
-            amp_dtype=amp, channels_last=t.channels_last, progress=progress, grid_queries=config.eval.grid_queries,
-            engine=config.eval.engine)
-    else:
-        logger.warning("%s has no query/gallery images: training without evaluation", split.name)
+    evaluator = _evaluator(config, split, banks, amp=amp, progress=progress)
     model = build_model(config.model, device=device, channels_last=t.channels_last)
-
     before = evaluator.with_grid(model, run_dir / "ranked_lists_before.png") if ctx.is_main and evaluator else {}
     if before:
         logger.info("before training: %s", _fmt(before))
     enhancement = build_enhancement_set(config.generator, train_records=split.train, train_bank=banks["train"],
                                         seed=t.seed, run_dir=run_dir, is_main=ctx.is_main, progress=progress)
+    runtime = TrainerRuntime(amp_dtype=amp, extract_batch_size=config.eval.batch_size, progress=progress, dist_ctx=ctx,
+                             extract_engine=config.eval.engine)
+    hooks = _hooks(config, split, evaluator, run_dir=run_dir, is_main=ctx.is_main)
+    trainer = _trainer(config, split, banks, model=model, enhancement=enhancement, hooks=hooks, runtime=runtime)
+    point = resume_point(run_dir) if resume else None
+    if point is not None:
+        trainer.resume_from(point)
+    history = trainer.fit()
+    if not ctx.is_main:
+        return RunOutcome(run_dir=run_dir, before={}, after={}, history=history, wall_time=time.perf_counter() - start)
+    return _report(config, trainer, evaluator, before=before, device=device, run_dir=run_dir, start=start)
+
+
+def _prepare_process(train: TrainConfig, ctx: DistributedContext) -> torch.device:
+    """Seeds every generator, sets the thread count, and returns the device this process trains on."""
+    seed_everything(train.seed)
+    if train.threads > 0:
+        torch.set_num_threads(train.threads)
+    device = resolve_device(train.device)
+    if ctx.enabled and device.type == "cuda":
+        device = torch.device("cuda", ctx.local_rank)
+    return device
+
+
+def _evaluator(config: RunConfig, split: ReIDSplit, banks: dict[str, ImageBank], *, amp: torch.dtype | None,
+               progress: bool) -> QueryGalleryEvaluator | None:
+    """The query/gallery evaluator, or ``None`` (with a warning) when there is nothing with identities to score."""
+    if "query" not in banks or "gallery" not in banks:
+        logger.warning("%s has no query/gallery images: training without evaluation", split.name)
+        return None
+    if not (any(r.person_id >= 0 for r in split.query) and any(r.person_id >= 0 for r in split.gallery)):
+        logger.warning("%s: the query/gallery images carry no identities (no pid in their names), so there is no "
+                       "ground truth to score against: training without evaluation", split.name)
+        return None
+    return QueryGalleryEvaluator(
+        query_pixels=banks["query"].pixels, gallery_pixels=banks["gallery"].pixels, query_records=split.query,
+        gallery_records=split.gallery, rerank=config.eval.rerank, batch_size=config.eval.batch_size,
+        amp_dtype=amp, channels_last=config.train.channels_last, progress=progress,
+        grid_queries=config.eval.grid_queries, engine=config.eval.engine)
+
+
+def _hooks(config: RunConfig, split: ReIDSplit, evaluator: QueryGalleryEvaluator | None, *, run_dir: Path,
+           is_main: bool) -> list[EpochHook]:
+    """Evaluation and the feature dump (every process), then model selection, the metrics log, checkpoints and
+    plots (the main process)."""
+    t = config.train
+    hooks: list[EpochHook] = [EvaluationHook(evaluator, every=t.eval_every)] if evaluator else []
+    if t.save_features:
+        hooks.append(FeatureDumpHook(run_dir, records=split.train))
+    if is_main:
+        spec = model_spec(config.model, config.data).to_dict()
+        hooks += [ModelSelectionHook(run_dir, model_spec=spec, keep_every=t.keep_checkpoints), MetricsLogHook(run_dir),
+                  CheckpointHook(run_dir, model_spec=spec), PlotHook(run_dir)]
+    return hooks
+
+
+def _trainer(config: RunConfig, split: ReIDSplit, banks: dict[str, ImageBank], *, model: nn.Module,
+             enhancement: EnhancementSet | None, hooks: list[EpochHook], runtime: TrainerRuntime) -> UnsupervisedTrainer:
+    """The trainer of ``model`` on the decoded training images, with the configured labeller, loss and teacher."""
+    t, l = config.train, config.loss
     loss_fn = MultiLevelContrastiveLoss(
         temperature=l.temperature, weights=level_weights(l), intra_mode=l.intra_mode, inter_mode=l.inter_mode,
         positive_pool=l.positive_pool, camera_entropy_weight=l.camera_entropy_weight,
     )
     generated = generated_image_options(config.generator)
-    hooks: list[EpochHook] = [EvaluationHook(evaluator, every=t.eval_every)] if evaluator else []
-    if t.save_features:
-        hooks.append(FeatureDumpHook(run_dir, records=split.train))
-    if ctx.is_main:
-        spec = model_spec(config.model, config.data).to_dict()
-        hooks += [ModelSelectionHook(run_dir, model_spec=spec, keep_every=t.keep_checkpoints), MetricsLogHook(run_dir),
-                  CheckpointHook(run_dir, model_spec=spec), PlotHook(run_dir)]
-    trainer = UnsupervisedTrainer(
-        model=model, data=TrainingSet(pixels=banks["train"].pixels, records=split.train, enhancement=enhancement,
-                                      generated=generated),
+    objective = TrainingObjective(
         labeller=build_labeller(configured_labeller_name(config.cluster), cluster=config.cluster),
         loss=BatchQueryLoss(loss_fn, generated_query_loss(loss_fn, generated.levels) if enhancement else None),
-        train=t, memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
-        teacher=MeanTeacher(model, momentum=t.teacher_momentum) if t.teacher_momentum > 0 else None, hooks=hooks,
-        amp_dtype=amp, extract_batch_size=config.eval.batch_size, progress=progress, dist_ctx=ctx,
-        extract_engine=config.eval.engine,
+        memory=l, level_ramp=LevelRamp(start=l.ramp_start, length=l.ramp_epochs),
     )
-    point = resume_point(run_dir) if resume else None
-    if point is not None:
-        trainer.resume_from(point)
-    history = trainer.fit()
-    wall = time.perf_counter() - start
-    if not ctx.is_main:
-        return RunOutcome(run_dir=run_dir, before={}, after={}, history=history, wall_time=wall)
+    return UnsupervisedTrainer(
+        model=model, data=TrainingSet(pixels=banks["train"].pixels, records=split.train, enhancement=enhancement,
+                                      generated=generated),
+        objective=objective, train=t, hooks=hooks, runtime=runtime,
+        teacher=MeanTeacher(model, momentum=t.teacher_momentum) if t.teacher_momentum > 0 else None,
+    )
+
+
+def _report(config: RunConfig, trainer: UnsupervisedTrainer, evaluator: QueryGalleryEvaluator | None, *,
+            before: dict[str, float], device: torch.device, run_dir: Path, start: float) -> RunOutcome:
+    """The main process's ending: the evaluation after training, ``results.json`` and the closing log line."""
+    history = trainer.history
     # train.epochs=0: nothing trained, no "after" to report
     after = (evaluator.with_grid(trainer.inference_model, run_dir / "ranked_lists_after.png")
              if evaluator is not None and history else {})

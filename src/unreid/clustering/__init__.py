@@ -2,7 +2,8 @@
 
 Public API:
 
-* :func:`cluster_features` -> :class:`PseudoLabels` (the one call the trainer needs);
+* :func:`cluster_features` (with :class:`ClusteringSettings`) -> :class:`PseudoLabels` (the one call the trainer
+  needs);
 * :func:`knn` with :class:`KnnBackend`;
 * :func:`jaccard_distance_dense` (reference) and :func:`jaccard_distance_sparse` ->
   :class:`SparseDistances`;
@@ -16,11 +17,12 @@ from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
 from unreid.clustering.knn import KnnBackend, faiss_available, knn
 from unreid.clustering.label_quality import false_merge_camera_share, label_quality
-from unreid.clustering.pseudo_labels import JaccardMethod, PseudoLabels, cluster_features
+from unreid.clustering.pseudo_labels import ClusteringSettings, JaccardMethod, PseudoLabels, cluster_features
 from unreid.clustering.sparse_distances import SparseDistances
 
 __all__ = [
     "NOISE",
+    "ClusteringSettings",
     "JaccardMethod",
     "KnnBackend",
     "PseudoLabels",

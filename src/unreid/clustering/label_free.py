@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from unreid.clustering.neighbourhood_sizes import NeighbourhoodSizes, sizes_for_collection
-from unreid.clustering.pseudo_labels import PseudoLabels, cluster_features
+from unreid.clustering.pseudo_labels import ClusteringSettings, PseudoLabels, cluster_features
 
 
 @torch.no_grad()
@@ -27,6 +27,7 @@ def label_free_clustering(features: Tensor, *, cameras: Tensor | None,
         eps: a radius to reuse instead of searching one (e.g. when new crops join an earlier result).
     """
     sizes = sizes_for_collection(features.shape[0])
-    result = cluster_features(features.float(), k1=sizes.k1, k2=sizes.k2, min_samples=sizes.min_samples,
-                              eps=0.5 if eps is None else eps, eps_search=eps is None, cameras=cameras)
+    settings = ClusteringSettings(k1=sizes.k1, k2=sizes.k2, min_samples=sizes.min_samples,
+                                  eps=0.5 if eps is None else eps, eps_search=eps is None)
+    result = cluster_features(features.float(), settings, cameras=cameras)
     return result, sizes

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -28,52 +29,68 @@ from unreid.clustering.sparse_distances import MISSING_DISTANCE
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ClusteringGrid:
+    """The DBSCAN settings :func:`sweep_clustering` tries: every ``k1`` x (``eps`` or ``rho``) x ``min_samples``.
+
+    Attributes:
+        k1_values / eps_values / min_samples_values: the grid.
+        k2: local query expansion size (one for the whole grid).
+        auto_rho_values: also derive eps from the distances with each of these ``rho``.
+
+    Raises:
+        ValueError: for an ``eps`` outside ``[0, 1)``.
+    """
+
+    k1_values: Sequence[int]
+    eps_values: Sequence[float]
+    min_samples_values: Sequence[int]
+    k2: int = 6
+    auto_rho_values: Sequence[float] = ()
+
+    def __post_init__(self) -> None:
+        if any(not 0.0 <= eps < 1.0 for eps in self.eps_values):
+            raise ValueError(f"eps values {list(self.eps_values)} must lie in [0, 1)")
+
+
 def sweep_clustering(
     features: Tensor,
+    grid: ClusteringGrid,
     *,
-    k1_values: Sequence[int],
-    eps_values: Sequence[float],
-    min_samples_values: Sequence[int],
-    k2: int = 6,
-    auto_rho_values: Sequence[float] = (),
     truth: Sequence[int] | None = None,
     cameras: Sequence[int] | None = None,
     camera_centering: bool = False,
 ) -> list[dict[str, float]]:
-    """One row per setting: ``k1``, ``eps``, ``min_samples``, ``rho`` (0 unless eps came from
+    """One row per setting of ``grid``: ``k1``, ``eps``, ``min_samples``, ``rho`` (0 unless eps came from
     ``auto_rho_values``), ``clusters``, ``outliers``, cluster sizes and, with ``truth``,
     ``precision``, ``recall``, ``f_score``, ``nmi``, ``ari`` (and ``false_merge_same_camera``
     with ``cameras``).
 
     Args:
         features: ``[N, D]`` features (L2-normalised here).
-        k1_values / eps_values / min_samples_values: the grid.
-        k2: local query expansion size.
-        auto_rho_values: also derive eps from the distances with each of these ``rho``.
+        grid: the settings tried.
         truth: ``[N]`` true identities, for scoring (``None``: counts only).
         cameras: ``[N]`` camera ids, for the same-camera share of wrong merges.
         camera_centering: cluster :func:`center_per_camera` features (needs ``cameras``).
 
     Raises:
-        ValueError: for an ``eps`` outside ``[0, 1)``.
+        ValueError: for ``camera_centering`` without ``cameras``.
     """
-    if any(not 0.0 <= eps < 1.0 for eps in eps_values):
-        raise ValueError(f"eps values {list(eps_values)} must lie in [0, 1)")
     features = F.normalize(features.float(), dim=1)  # [N, D]
     if camera_centering:
         if cameras is None:
             raise ValueError("camera_centering needs the camera ids")
         features = center_per_camera(features, torch.as_tensor(list(cameras)))  # [N, D]
     rows: list[dict[str, float]] = []
-    for k1 in k1_values:
+    for k1 in grid.k1_values:
         start = time.perf_counter()
-        cut = MISSING_DISTANCE if auto_rho_values else max(eps_values, default=0.0)
-        distances = jaccard_distance_sparse(features, k1=k1, k2=k2, max_distance=cut)
+        cut = MISSING_DISTANCE if grid.auto_rho_values else max(grid.eps_values, default=0.0)
+        distances = jaccard_distance_sparse(features, k1=k1, k2=grid.k2, max_distance=cut)
         logger.info("k1=%d: Jaccard distances in %.2f s", k1, time.perf_counter() - start)
-        settings = [(float(eps), 0.0) for eps in eps_values]
-        settings += [(min(eps_from_distances(distances, rho=rho), 0.999), float(rho)) for rho in auto_rho_values]
+        settings = [(float(eps), 0.0) for eps in grid.eps_values]
+        settings += [(min(eps_from_distances(distances, rho=rho), 0.999), float(rho)) for rho in grid.auto_rho_values]
         for eps, rho in settings:
-            for min_samples in min_samples_values:
+            for min_samples in grid.min_samples_values:
                 labels = dbscan(distances, eps=eps, min_samples=min_samples).cpu()  # [N]
                 setting = {"k1": k1, "eps": round(eps, 4), "min_samples": min_samples, "rho": rho}
                 rows.append({**setting, **_scores(labels, truth=truth, cameras=cameras)})

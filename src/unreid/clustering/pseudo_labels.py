@@ -58,62 +58,84 @@ class PseudoLabels:
     eps: float = 0.0
 
 
-def cluster_features(
-    features: Tensor,
-    *,
-    k1: int = 30,
-    k2: int = 6,
-    eps: float = 0.6,
-    min_samples: int = 4,
-    method: JaccardMethod | str = JaccardMethod.SPARSE,
-    knn_backend: KnnBackend | str = KnnBackend.AUTO,
-    auto_eps_rho: float = 0.0,
-    eps_search: bool = False,
-    cameras: Tensor | None = None,
-) -> PseudoLabels:
-    """Jaccard distance + DBSCAN pseudo-labels of ``features`` (Cluster Contrast's defaults).
+@dataclass(frozen=True, kw_only=True)
+class ClusteringSettings:
+    """How :func:`cluster_features` clusters (Cluster Contrast's defaults).
 
-    Args:
-        features: ``[N, D]`` features (L2-normalised here); any device.
+    Attributes:
         k1: k-reciprocal neighbourhood size.
         k2: local query expansion size.
         eps: DBSCAN radius on the Jaccard distance.
         min_samples: DBSCAN core-point threshold (self included).
         method: see :class:`JaccardMethod`.
         knn_backend: kNN search for the sparse method (the dense reference always uses torch).
-        eps_search: ``eps`` is ignored and searched for: the radius with the most clusters that span
-            ``cameras`` (:func:`~unreid.clustering.eps_search.search_eps`).
-        cameras: ``[N]`` camera ids for ``eps_search`` (``None``: the most clusters).
         auto_eps_rho: when positive, ``eps`` is ignored and derived from the distances by
             :func:`~unreid.clustering.eps_policy.eps_from_distances` with this ``rho``.
+        eps_search: ``eps`` is ignored and searched for: the radius with the most clusters that span
+            the cameras (:func:`~unreid.clustering.eps_search.search_eps`).
 
     Raises:
-        ValueError: for an unknown method or invalid parameters.
+        ValueError: for an unknown method or a negative ``eps``.
     """
-    try:
-        method = JaccardMethod(method)
-    except ValueError as error:
-        raise ValueError(f"method={method!r}; valid values: {[m.value for m in JaccardMethod]}") from error
-    if eps < 0:
-        raise ValueError(f"eps={eps} must be >= 0")
+
+    k1: int = 30
+    k2: int = 6
+    eps: float = 0.6
+    min_samples: int = 4
+    method: JaccardMethod | str = JaccardMethod.SPARSE
+    knn_backend: KnnBackend | str = KnnBackend.AUTO
+    auto_eps_rho: float = 0.0
+    eps_search: bool = False
+
+    def __post_init__(self) -> None:
+        try:
+            JaccardMethod(self.method)
+        except ValueError as error:
+            raise ValueError(f"method={self.method!r}; valid values: {[m.value for m in JaccardMethod]}") from error
+        if self.eps < 0:
+            raise ValueError(f"eps={self.eps} must be >= 0")
+
+
+_DEFAULT_SETTINGS = ClusteringSettings()
+
+
+def cluster_features(
+    features: Tensor, settings: ClusteringSettings = _DEFAULT_SETTINGS, *, cameras: Tensor | None = None
+) -> PseudoLabels:
+    """Jaccard distance + DBSCAN pseudo-labels of ``features``.
+
+    Args:
+        features: ``[N, D]`` features (L2-normalised here); any device.
+        settings: neighbourhood sizes, DBSCAN's radius (fixed, derived or searched) and the Jaccard method.
+        cameras: ``[N]`` camera ids for ``settings.eps_search`` (``None``: the most clusters).
+
+    Example:
+        >>> features = torch.nn.functional.normalize(torch.randn(40, 8), dim=1)
+        >>> result = cluster_features(features, ClusteringSettings(k1=6, k2=2, eps=0.5, min_samples=2))
+        >>> result.labels.shape
+        torch.Size([40])
+    """
+    s = settings
+    method, eps = JaccardMethod(s.method), s.eps  # eps: the configured radius until derived or searched
     device = features.device
     start = time.perf_counter()
     distances: SparseDistances | Tensor
     if method is JaccardMethod.DENSE:
-        distances = jaccard_distance_dense(features, k1=k1, k2=k2)
+        distances = jaccard_distance_dense(features, k1=s.k1, k2=s.k2)
     else:
         # DBSCAN only looks at pairs within eps: store nothing else (exact, far less memory).
-        exact = auto_eps_rho > 0 or eps_search
+        exact = s.auto_eps_rho > 0 or s.eps_search
         max_distance = MISSING_DISTANCE if exact else min(eps, MISSING_DISTANCE)
-        distances = jaccard_distance_sparse(features, k1=k1, k2=k2, knn_backend=knn_backend, max_distance=max_distance)
+        distances = jaccard_distance_sparse(features, k1=s.k1, k2=s.k2, knn_backend=s.knn_backend,
+                                            max_distance=max_distance)
     _synchronize(device)
     middle = time.perf_counter()
-    if eps_search:
-        eps, labels, core = search_eps(distances, cameras=cameras, min_samples=min_samples)  # [N], [N]
+    if s.eps_search:
+        eps, labels, core = search_eps(distances, cameras=cameras, min_samples=s.min_samples)  # [N], [N]
     else:
-        if auto_eps_rho > 0:
-            eps = min(eps_from_distances(distances, rho=auto_eps_rho), 0.999)
-        labels, core = dbscan_with_core(distances, eps=eps, min_samples=min_samples)  # [N], [N]
+        if s.auto_eps_rho > 0:
+            eps = min(eps_from_distances(distances, rho=s.auto_eps_rho), 0.999)
+        labels, core = dbscan_with_core(distances, eps=eps, min_samples=s.min_samples)  # [N], [N]
     num_clusters = int(labels.max()) + 1 if labels.numel() else 0
     num_outliers = int((labels == NOISE).sum())
     end = time.perf_counter()

@@ -7,7 +7,7 @@ a batch of indices into tensors, so the training step sees only ready inputs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -28,28 +28,35 @@ class Batch:
     is_real: np.ndarray
 
 
+@dataclass(frozen=True, kw_only=True, eq=False)
 class BatchStream:
     """Turns a :class:`~unreid.engine.batch_samplers.BatchSampler` (P x K by default) into :class:`Batch` es.
 
-    Args:
+    Attributes:
         pixels: ``uint8 [N + M, 3, H, W]``: the ``N`` real images, then the ``M`` generated ones.
         labels: ``[N + M]`` pseudo-label of each row (generated rows take their source's).
         instance_index: ``[N + M]`` row of each image in the memory's instance table (``-1``: none).
         num_real: ``N``.
         sampler: draws real rows by pseudo-identity (``train.sampler``).
+        device: where the model runs.
         mix_generated: swaps some rows of a batch for generated rows (given the batch and its labels).
         generator: random source of the augmentation, on ``pixels``' device.
-        device: where the model runs.
         channels_last: hand the images over in channels-last layout.
     """
 
-    def __init__(self, *, pixels: Tensor, labels: Tensor, instance_index: Tensor, num_real: int, sampler: BatchSampler,
-                 device: torch.device, mix_generated: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                 generator: torch.Generator | None = None, channels_last: bool = False) -> None:
-        self.pixels, self.labels, self.instance_index = pixels, labels, instance_index
-        self.num_real, self.sampler, self.device = num_real, sampler, device
-        self.mix_generated, self.generator, self.channels_last = mix_generated, generator, channels_last
-        self.labels_np = labels.cpu().numpy()  # [N + M]
+    pixels: Tensor
+    labels: Tensor
+    instance_index: Tensor
+    num_real: int
+    sampler: BatchSampler
+    device: torch.device
+    mix_generated: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    generator: torch.Generator | None = None
+    channels_last: bool = False
+    labels_np: np.ndarray = field(init=False, repr=False)  # [N + M]: ``labels`` on the host, for ``mix_generated``
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels_np", self.labels.cpu().numpy())  # once per stream (a sync on accelerators)
 
     @property
     def images_per_identity(self) -> int:

@@ -24,7 +24,7 @@ from unreid.clustering.eps_policy import EpsPolicy
 from unreid.clustering.infomap_clustering import cluster_features_infomap
 from unreid.clustering.neighbourhood_sizes import NeighbourhoodPolicy, NeighbourhoodSizes, sizes_for_collection
 from unreid.clustering.oracle_labels import oracle_labels
-from unreid.clustering.pseudo_labels import JaccardMethod
+from unreid.clustering.pseudo_labels import ClusteringSettings, JaccardMethod
 from unreid.clustering.tracklets import tracklet_units
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
@@ -126,11 +126,12 @@ class ClusteringLabeller:
                                               min_size=c.infomap_min_size)
         else:
             sizes = self.neighbourhood_sizes(x.shape[0])
-            result = cluster_features(
-                x, k1=sizes.k1, k2=sizes.k2, eps=c.eps_for(epoch), min_samples=sizes.min_samples,
-                method=c.method, auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
-                eps_search=c.eps_policy is EpsPolicy.CROSS_CAMERA, cameras=x_cameras,
+            settings = ClusteringSettings(
+                k1=sizes.k1, k2=sizes.k2, eps=c.eps_for(epoch), min_samples=sizes.min_samples, method=c.method,
+                auto_eps_rho=c.auto_rho if c.eps_policy is EpsPolicy.AUTO else 0.0,
+                eps_search=c.eps_policy is EpsPolicy.CROSS_CAMERA,
             )
+            result = cluster_features(x, settings, cameras=x_cameras)
         if units is not None:
             result = units.expand(result)  # [U] labels -> [N]
         assert result.core is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -33,50 +34,65 @@ def update_memory(memory: ClusterMemory, queries: Tensor, batch: Batch, *, image
     memory.update_instances(feats, owners, max_occurrences=bound)
 
 
-def train_one_epoch(
-    *,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    loss: BatchQueryLoss,
-    memory: ClusterMemory,
-    batches: BatchStream,
-    iterations: int,
-    level_scale: float = 1.0,
-    amp_dtype: torch.dtype | None = None,
-    scaler: torch.amp.GradScaler | None = None,
-    gather: Callable[[Tensor], Tensor] | None = None,
-    after_step: Sequence[Callable[[], None]] = (),
-    progress: bool = True,
-    desc: str = "train",
-) -> dict[str, float]:
-    """Run ``iterations`` batches; returns the mean of each loss level and of the total.
+@dataclass(frozen=True, kw_only=True, eq=False)
+class EpochStep:
+    """What every optimiser step uses, the same from one epoch to the next (the trainer builds it once).
 
-    Args:
-        loss: scores a batch of real and generated queries against ``memory``.
-        batches: this epoch's batches (see :class:`BatchStream`).
-        level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
+    Attributes:
+        model: the model as it is trained (wrapped in DDP or compiled where that is on).
+        optimizer: steps the model's parameters.
+        loss: scores a batch of real and generated queries against the epoch's memory.
         amp_dtype: autocast dtype of the forward pass (``None``: full precision).
-        scaler: scales the loss under float16 (default: a fresh :func:`grad_scaler` for ``amp_dtype``;
-            pass one that lives across epochs to keep its calibrated scale).
+        scaler: scales the loss under float16 (default: a fresh :func:`grad_scaler` for ``amp_dtype`` each
+            epoch; pass one that lives across epochs to keep its calibrated scale).
         gather: under DDP, concatenates a tensor over all ranks, so every rank applies
             every rank's memory updates and the memories stay identical.
         after_step: called in order after every optimiser step (e.g. :meth:`MeanTeacher.update`).
     """
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    loss: BatchQueryLoss
+    amp_dtype: torch.dtype | None = None
+    scaler: torch.amp.GradScaler | None = None
+    gather: Callable[[Tensor], Tensor] | None = None
+    after_step: Sequence[Callable[[], None]] = ()
+
+
+def train_one_epoch(
+    *,
+    step: EpochStep,
+    memory: ClusterMemory,
+    batches: BatchStream,
+    iterations: int,
+    level_scale: float = 1.0,
+    progress: bool = True,
+    desc: str = "train",
+) -> dict[str, float]:
+    """Run ``iterations`` batches through ``step``; returns the mean of each loss level and of the total.
+
+    Args:
+        step: the model, optimiser, loss and precision of every step (see :class:`EpochStep`).
+        memory: this epoch's centroids and instances, updated after every step.
+        batches: this epoch's batches (see :class:`BatchStream`).
+        level_scale: this epoch's scale of the intra and inter levels (see ``LevelRamp``).
+    """
+    model, optimizer = step.model, step.optimizer
     device = next(model.parameters()).device
     model.train()
-    scaler = scaler if scaler is not None else grad_scaler(amp_dtype, device)
+    scaler = step.scaler if step.scaler is not None else grad_scaler(step.amp_dtype, device)
     sums: dict[str, Tensor] = {}
     for batch in tqdm(batches.batches(iterations), total=iterations, desc=desc, disable=not progress, leave=False):
-        with autocast_context(device, amp_dtype):
+        with autocast_context(device, step.amp_dtype):
             queries = model(batch.images)  # [B, D]
-        terms = loss(queries, batch.targets, batch.owners, batch.is_real, memory, level_scale=level_scale)
+        terms = step.loss(queries, batch.targets, batch.owners, batch.is_real, memory, level_scale=level_scale)
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(terms.total).backward()  # the identity unless float16
         scaler.step(optimizer)  # unscales; skips the step if a gradient overflowed
         scaler.update()
-        for callback in after_step:
+        for callback in step.after_step:
             callback()
-        update_memory(memory, queries, batch, images_per_identity=batches.images_per_identity, gather=gather)
+        update_memory(memory, queries, batch, images_per_identity=batches.images_per_identity, gather=step.gather)
         for name, value in {"total": terms.total.detach(), **terms.levels}.items():
             sums[name] = sums[name] + value if name in sums else value.clone()
     return {name: float(value) / max(iterations, 1) for name, value in sums.items()}

@@ -13,20 +13,17 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from unreid.config.schema import LossConfig, TrainConfig
-from unreid.data.records import Record
+from unreid.config.schema import TrainConfig
 from unreid.engine.batch_samplers import build_sampler
 from unreid.engine.batch_stream import BatchStream
 from unreid.engine.checkpoint import ResumePoint
 from unreid.engine.distributed import (
-    DistributedContext,
     all_gather_cat,
     broadcast_from_main,
     current_context,
@@ -36,38 +33,23 @@ from unreid.engine.distributed import (
 from unreid.engine.epoch_hooks import EpochHook
 from unreid.engine.extract import extract_features
 from unreid.engine.failure_hints import divergence_fix, weights_problem
-from unreid.engine.inference_engine import InferenceEngine
 from unreid.engine.lr_schedulers import build_scheduler
 from unreid.engine.mean_teacher import MeanTeacher
 from unreid.engine.optimizers import build_optimizer
 from unreid.engine.precision import grad_scaler
-from unreid.engine.pseudo_labeller import EpochLabels, PseudoLabeller
+from unreid.engine.pseudo_labeller import EpochLabels
 from unreid.engine.resume_settings import apply_resumed_settings
-from unreid.engine.train_epoch import train_one_epoch
+from unreid.engine.train_epoch import EpochStep, train_one_epoch
+from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
 from unreid.engine.training_failure import TrainingFailure
 from unreid.evaluation.label_free_score import label_free_scores
-from unreid.generator.enhancement_set import EnhancementSet
-from unreid.generator.generated_queries import BatchQueryLoss, GeneratedBatchMixer, GeneratedImageOptions
-from unreid.losses.level_ramp import LevelRamp
+from unreid.generator.generated_queries import GeneratedBatchMixer
 from unreid.memory.cluster_memory import ClusterMemory
 from unreid.memory.registry import build_memory
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass
-class TrainingSet:
-    """What the trainer learns from: ``pixels`` ``uint8 [N, 3, H, W]`` of the real images, their
-    records (person ids only for diagnostics), and generated images as extra queries."""
-
-    pixels: Tensor
-    records: list[Record]
-    enhancement: EnhancementSet | None = None
-    generated: GeneratedImageOptions = GeneratedImageOptions()
-
-    def __post_init__(self) -> None:
-        if self.pixels.shape[0] != len(self.records):
-            raise ValueError(f"{self.pixels.shape[0]} images but {len(self.records)} records")
+_DEFAULT_RUNTIME = TrainerRuntime()
 
 
 class UnsupervisedTrainer:
@@ -76,35 +58,25 @@ class UnsupervisedTrainer:
     Args:
         model: an embedding model on its target device.
         data: the training images (see :class:`TrainingSet`).
-        labeller: makes each epoch's pseudo-labels (e.g. :class:`~unreid.engine.pseudo_labeller.ClusteringLabeller`).
-        loss: scores each batch against the memory (see :class:`BatchQueryLoss`).
+        objective: the labeller, the batch loss, the memory options and the level ramp (see :class:`TrainingObjective`).
         train: epochs, batches, optimiser, seed, layout and compilation.
-        memory: the momentum of the centroids and instances (the ``loss`` section).
-        level_ramp: the per-epoch scale of the intra and inter levels.
         teacher: a mean teacher of ``model``, updated after every step; when given, it makes the
             features that are clustered and is the :attr:`inference_model` (evaluated, saved as ``model.pth``).
         hooks: run in order after each epoch and after training, on the main process.
-        amp_dtype: autocast dtype (``None``: full precision).
-        extract_batch_size: images per forward pass when extracting.
-        extract_engine: the inference engine of each epoch's extraction (``eval.engine``).
-        progress: show progress bars.
-        dist_ctx: the DDP context (default: the initialised process group, if any).
+        runtime: precision, extraction batch and engine, progress bars, DDP context (see :class:`TrainerRuntime`).
     """
 
-    def __init__(self, *, model: nn.Module, data: TrainingSet, labeller: PseudoLabeller, loss: BatchQueryLoss,
-                 train: TrainConfig, memory: LossConfig, level_ramp: LevelRamp | None = None,
+    def __init__(self, *, model: nn.Module, data: TrainingSet, objective: TrainingObjective, train: TrainConfig,
                  teacher: MeanTeacher | None = None, hooks: Sequence[EpochHook] = (),
-                 amp_dtype: torch.dtype | None = None, extract_batch_size: int = 256, progress: bool = True,
-                 dist_ctx: DistributedContext | None = None,
-                 extract_engine: InferenceEngine | str = InferenceEngine.AUTO) -> None:
-        self.model, self.data, self.labeller, self.loss = model, data, labeller, loss
-        self.train, self.memory_options, self.hooks = train, memory, list(hooks)
-        self.level_ramp = level_ramp or LevelRamp()
-        self.teacher = teacher
+                 runtime: TrainerRuntime = _DEFAULT_RUNTIME) -> None:
+        self.model, self.data, self.train, self.teacher, self.hooks = model, data, train, teacher, list(hooks)
+        self.labeller, self.loss = objective.labeller, objective.loss
+        self.memory_options, self.level_ramp = objective.memory, objective.level_ramp
         self.after_step = [teacher.update] if teacher is not None else []
-        self.amp_dtype, self.extract_batch_size, self.extract_engine = amp_dtype, extract_batch_size, extract_engine
-        self.ctx = dist_ctx or current_context()
-        self.progress = progress and self.ctx.is_main
+        self.amp_dtype, self.extract_batch_size = runtime.amp_dtype, runtime.extract_batch_size
+        self.extract_engine = runtime.extract_engine
+        self.ctx = runtime.dist_ctx or current_context()
+        self.progress = runtime.progress and self.ctx.is_main
         self.device = next(model.parameters()).device
         self.epochs, self.start_epoch, self.epoch = train.epochs, 0, -1
         self.history: list[dict[str, Any]] = []
@@ -120,13 +92,18 @@ class UnsupervisedTrainer:
         params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer = build_optimizer(train.optimizer, params, train=train, device=self.device)
         self.scheduler = build_scheduler(train.lr_scheduler, self.optimizer, train=train)  # stepped after each epoch
-        self.scaler = grad_scaler(amp_dtype, self.device)  # float16 only; keeps its calibrated scale across epochs
+        self.scaler = grad_scaler(self.amp_dtype, self.device)  # float16 only; keeps its calibrated scale across epochs
         self.train_model: nn.Module = model
         if self.ctx.enabled:
             self.train_model = nn.parallel.DistributedDataParallel(
                 model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         if train.compile:
             self.train_model = torch.compile(self.train_model)  # type: ignore[assignment]
+        self.epoch_step = EpochStep(  # what every optimiser step uses, the same in every epoch
+            model=self.train_model, optimizer=self.optimizer, loss=self.loss, amp_dtype=self.amp_dtype,
+            scaler=self.scaler, gather=(lambda t: all_gather_cat(t, self.ctx)) if self.ctx.enabled else None,
+            after_step=self.after_step,
+        )
         self.augment_generator = torch.Generator(device=self.pixels.device)
         self._next_features: tuple[int, Tensor] | None = None  # (epoch, features) extracted by score_model
         self._next_labels: tuple[int, EpochLabels] | None = None  # (epoch, labels) clustered by score_model
@@ -271,11 +248,9 @@ class UnsupervisedTrainer:
     def train_epoch(self, memory: ClusterMemory, labels: EpochLabels, epoch: int) -> dict[str, float]:
         t0 = time.perf_counter()
         losses = train_one_epoch(
-            model=self.train_model, optimizer=self.optimizer, loss=self.loss, memory=memory,
-            batches=self.batch_stream(labels.labels, epoch), iterations=self.train.iterations,
-            level_scale=self.level_ramp.scale(epoch), amp_dtype=self.amp_dtype, scaler=self.scaler,
-            gather=(lambda t: all_gather_cat(t, self.ctx)) if self.ctx.enabled else None, after_step=self.after_step,
-            progress=self.progress, desc=f"epoch {epoch} train",
+            step=self.epoch_step, memory=memory, batches=self.batch_stream(labels.labels, epoch),
+            iterations=self.train.iterations, level_scale=self.level_ramp.scale(epoch), progress=self.progress,
+            desc=f"epoch {epoch} train",
         )
         self._times["train"] = time.perf_counter() - t0
         return losses
