@@ -80,11 +80,11 @@ def test_camera_centering_clusters_features_with_zero_camera_means(tiny_run: Tin
     original = pseudo_labeller.cluster_features
     centred = False
 
-    def spy(features: Tensor, **kwargs: Any) -> Any:
+    def spy(features: Tensor, *args: Any, **kwargs: Any) -> Any:
         cams = torch.from_numpy(_cameras(tiny_run))  # [N]
         worst = max(float(features[cams == c].mean(0).norm()) for c in cams.unique())
         seen[centred].append(worst)
-        return original(features, **kwargs)
+        return original(features, *args, **kwargs)
 
     monkeypatch.setattr(pseudo_labeller, "cluster_features", spy)
     for centred in (False, True):

@@ -45,15 +45,20 @@ def _grouped_normalise(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_p
     groups = batch // samples_per_bn
     xg = x.reshape(groups, samples_per_bn, channels, -1).transpose(0, 1)  # [S, G, C, L]
     xg = xg.reshape(samples_per_bn, groups * channels, -1)  # [S, G*C, L]
-    weight = bn.weight.repeat(groups) if bn.weight is not None else None  # [G*C]
-    bias = bn.bias.repeat(groups) if bn.bias is not None else None  # [G*C]
-    y = F.batch_norm(xg, None, None, weight, bias, training=True, momentum=0.0, eps=bn.eps)  # [S, G*C, L]
-    y = y.reshape(samples_per_bn, groups, channels, -1).transpose(0, 1).reshape(x.shape)  # back to x's shape
+    weight = bn.weight.float().repeat(groups) if bn.weight is not None else None  # [G*C]
+    bias = bn.bias.float().repeat(groups) if bn.bias is not None else None  # [G*C]
+    # statistics in float32 whatever autocast says; the output in x's dtype promoted with the affine weights'
+    # (float32 after a float16 convolution under autocast, as this module always gave: float16 activations
+    # here let a GradScaler's scaled gradients overflow at every step of a tiny fp16 run)
+    out_dtype = torch.promote_types(x.dtype, bn.weight.dtype) if bn.weight is not None else x.dtype
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        y = F.batch_norm(xg.float(), None, None, weight, bias, training=True, momentum=0.0, eps=bn.eps)  # [S, G*C, L]
+    y = y.to(out_dtype).reshape(samples_per_bn, groups, channels, -1).transpose(0, 1).reshape(x.shape)  # as x
     if bn.track_running_stats and bn.running_mean is not None and bn.running_var is not None:
         with torch.no_grad():
             if bn.num_batches_tracked is not None:
                 bn.num_batches_tracked.add_(1)
-            var_g, mean_g = torch.var_mean(xg, dim=(0, 2), correction=1)  # [G*C] each, unbiased
+            var_g, mean_g = torch.var_mean(xg.float(), dim=(0, 2), correction=1)  # [G*C] each, unbiased
             momentum = _momentum(bn)
             bn.running_mean.lerp_(mean_g.view(groups, channels).mean(0).to(bn.running_mean.dtype), momentum)
             bn.running_var.lerp_(var_g.view(groups, channels).mean(0).to(bn.running_var.dtype), momentum)
