@@ -35,3 +35,19 @@ def tiny_run(tmp_path: Path) -> Callable[..., list[str]]:
                 *more]
 
     return overrides
+
+
+@pytest.fixture
+def onnxruntime_passes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The image count of every onnxruntime pass (``onnx_inference.onnxruntime_features`` calls) in the test."""
+    from unreid.engine import onnx_inference
+
+    passes: list[int] = []
+    original = onnx_inference.onnxruntime_features
+
+    def spy(model: torch.nn.Module, pixels: torch.Tensor, **kwargs: object) -> torch.Tensor:
+        passes.append(pixels.shape[0])
+        return original(model, pixels, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(onnx_inference, "onnxruntime_features", spy)
+    return passes

@@ -71,27 +71,18 @@ def test_measured_once_per_network_and_input_size(monkeypatch: pytest.MonkeyPatc
     assert log == ["onnx", "torch"] * 2
 
 
-def test_auto_extracts_with_the_chosen_engine_and_equals_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_extracts_with_the_chosen_engine_and_equals_torch(monkeypatch: pytest.MonkeyPatch,
+                                                               onnxruntime_passes: list[int]) -> None:
     model, pixels = _model(), _pixels(10)
     reference = extract_features(model, pixels, batch_size=4, progress=False, engine="torch")
     for onnx_s, torch_s, runs_onnx in ((1.0, 9.0, True), (9.0, 1.0, False)):
         engine_choice.clear_engine_choices()
         monkeypatch.setattr(engine_choice, "_best_of", _timed(onnx_s, torch_s, []))
-        passes: list[int] = []
-        original = onnx_inference.onnxruntime_features
-
-        def spy(*args: object, _original: Callable[..., torch.Tensor] = original, _passes: list[int] = passes,
-                **kwargs: object) -> torch.Tensor:
-            _passes.append(1)
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(onnx_inference, "onnxruntime_features", spy)
-        passes.clear()
+        onnxruntime_passes.clear()
         out = extract_features(model, pixels, batch_size=4, progress=False, engine="auto")
         assert (out - reference).abs().max() < 1e-4
         # the measurement runs onnxruntime twice (warm-up with the export, one timed run); the pass only when chosen
-        assert len(passes) == (3 if runs_onnx else 2)
-        monkeypatch.setattr(onnx_inference, "onnxruntime_features", original)
+        assert len(onnxruntime_passes) == (3 if runs_onnx else 2)
 
 
 def test_a_model_that_cannot_be_exported_gets_torch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -83,15 +83,9 @@ def test_bad_engines_are_refused() -> None:
         resolve_engine("onnxruntime", device=torch.device("cuda"))
 
 
-def test_auto_runs_onnxruntime_and_torch_forces_torch(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    original = onnx_inference.onnxruntime_features
-
-    def spy(model: nn.Module, pixels: torch.Tensor, **kwargs: object) -> torch.Tensor:
-        calls.append(pixels.shape[0])
-        return original(model, pixels, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(onnx_inference, "onnxruntime_features", spy)
+def test_auto_runs_onnxruntime_and_torch_forces_torch(monkeypatch: pytest.MonkeyPatch,
+                                                       onnxruntime_passes: list[int]) -> None:
+    calls = onnxruntime_passes
     monkeypatch.setattr(engine_choice, "measured_engine", lambda *a, **k: InferenceEngine.ONNXRUNTIME)
     model, pixels = tiny_model(), random_pixels(10)
     features(model, pixels, "auto")
