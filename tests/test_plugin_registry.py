@@ -40,6 +40,20 @@ def test_unknown_duplicate_and_malformed_names_are_refused_with_the_valid_ones()
         shapes.unregister("cross")
 
 
+def test_temporarily_registers_inside_the_block_only_also_when_it_fails() -> None:
+    shapes: Registry[int] = Registry("shape")
+    with shapes.temporarily("dot", 1) as entry:
+        assert entry == 1 and shapes["dot"] == 1
+    assert "dot" not in shapes
+    with pytest.raises(RuntimeError, match="inside"), shapes.temporarily("dot", 2):
+        raise RuntimeError("inside")
+    assert shapes.names() == ()
+    shapes.add("dot", 3)
+    with pytest.raises(ValueError, match="already registered"), shapes.temporarily("dot", 4):
+        pass
+    assert shapes["dot"] == 3  # a refused name leaves the registered entry alone
+
+
 def test_the_module_example_runs() -> None:
     result = doctest.testmod(unreid.registry)
     assert result.attempted > 0 and result.failed == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,16 @@ class Registry(Generic[T]):
         entry = self[name]
         del self._entries[name]
         return entry
+
+    @contextmanager
+    def temporarily(self, name: str, entry: T) -> Iterator[T]:
+        """``entry`` registered as ``name`` inside the ``with`` block and removed after it, also on an error
+        (a test's plug-in)."""
+        self.add(name, entry)
+        try:
+            yield entry
+        finally:
+            self._entries.pop(name, None)
 
     def __getitem__(self, name: str) -> T:
         """The entry registered as ``name``; ``ValueError`` listing the registered names otherwise."""

@@ -51,12 +51,9 @@ class ModuloLabeller:
 
 @pytest.fixture
 def registered() -> Iterator[None]:
-    register_labeller("modulo")(ModuloLabeller)
-    register_labeller("all_outliers")(lambda cluster: ModuloLabeller(cluster, groups=0))
-    try:
+    with (LABELLERS.temporarily("modulo", ModuloLabeller),
+          LABELLERS.temporarily("all_outliers", lambda cluster: ModuloLabeller(cluster, groups=0))):
         yield
-    finally:
-        LABELLERS.pop("modulo"), LABELLERS.pop("all_outliers")
 
 
 def _trainer(labeller: PseudoLabeller, epochs: int = 2) -> UnsupervisedTrainer:

@@ -13,7 +13,7 @@ from tiny_trainer import tiny_trainer
 from unreid.config.loader import load_config
 from unreid.config.schema import TrainConfig
 from unreid.config.validation import config_problems
-from unreid.engine.lr_schedulers import SCHEDULERS, build_scheduler, register_scheduler
+from unreid.engine.lr_schedulers import SCHEDULERS, build_scheduler
 from unreid.engine.optimizers import OPTIMIZERS, build_optimizer, register_optimizer
 from unreid.engine.resume_settings import apply_resumed_settings
 
@@ -33,12 +33,8 @@ def halving(optimizer: torch.optim.Optimizer, *, train: TrainConfig) -> LRSchedu
 @pytest.fixture
 def registered() -> Iterator[None]:
     made.clear()
-    register_optimizer("test_sgd")(plain_sgd)
-    register_scheduler("test_halving")(halving)
-    try:
+    with OPTIMIZERS.temporarily("test_sgd", plain_sgd), SCHEDULERS.temporarily("test_halving", halving):
         yield
-    finally:
-        OPTIMIZERS.unregister("test_sgd"), SCHEDULERS.unregister("test_halving")
 
 
 def test_the_defaults_are_adam_and_the_step_schedule() -> None:

@@ -12,7 +12,7 @@ from unreid.config.loader import load_config
 from unreid.config.schema import TrainConfig
 from unreid.config.validation import config_problems
 from unreid.data.pk_sampler import PKSampler
-from unreid.engine.batch_samplers import SAMPLERS, BatchSampler, build_sampler, register_sampler
+from unreid.engine.batch_samplers import SAMPLERS, BatchSampler, build_sampler
 
 
 class FirstImages:
@@ -40,11 +40,8 @@ def first_images(labels: np.ndarray, *, cameras: np.ndarray, seed: int, train: T
 @pytest.fixture
 def registered() -> Iterator[None]:
     samplers.clear()
-    register_sampler("test_first_images")(first_images)
-    try:
+    with SAMPLERS.temporarily("test_first_images", first_images):
         yield
-    finally:
-        SAMPLERS.unregister("test_first_images")
 
 
 def test_the_default_is_the_pk_sampler_with_the_configured_p_and_k() -> None:

@@ -15,7 +15,7 @@ from unreid.config.schema import LossConfig
 from unreid.config.validation import config_problems
 from unreid.engine.epoch_hooks import epoch_line
 from unreid.generator.generated_queries import GeneratedImageOptions
-from unreid.losses.levels import LEVELS, level_names, level_weights, register_level
+from unreid.losses.levels import LEVELS, LossLevel, level_names, level_weights, register_level
 from unreid.losses.levels.inputs import LevelInputs, replace_column
 from unreid.losses.multilevel_contrastive import MultiLevelContrastiveLoss
 from unreid.memory.cluster_memory import ClusterMemory
@@ -35,11 +35,9 @@ def margin_logits(inputs: LevelInputs) -> Tensor:
 
 @pytest.fixture
 def registered() -> Iterator[None]:
-    register_level("test_margin", config_weight=_margin_weight)(margin_logits)
-    try:
+    with LEVELS.temporarily("test_margin", LossLevel(name="test_margin", logits=margin_logits,
+                                                     config_weight=_margin_weight)):
         yield
-    finally:
-        LEVELS.unregister("test_margin")
 
 
 def _memory() -> ClusterMemory:

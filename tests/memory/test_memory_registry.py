@@ -14,7 +14,7 @@ from unreid.config.loader import load_config
 from unreid.config.schema import LossConfig
 from unreid.config.validation import config_problems
 from unreid.memory.cluster_memory import ClusterMemory
-from unreid.memory.registry import MEMORIES, build_memory, memory_names, register_memory
+from unreid.memory.registry import MEMORIES, build_memory, memory_names
 
 
 class FrozenCentroids(ClusterMemory):
@@ -41,11 +41,8 @@ def frozen_centroids(*, features: Tensor, labels: Tensor, num_clusters: int, cor
 @pytest.fixture
 def registered() -> Iterator[None]:
     made.clear()
-    register_memory("test_frozen_centroids")(frozen_centroids)
-    try:
+    with MEMORIES.temporarily("test_frozen_centroids", frozen_centroids):
         yield
-    finally:
-        MEMORIES.unregister("test_frozen_centroids")
 
 
 def test_the_built_in_memories_are_registered_and_the_default_is_one_feature_per_image() -> None:

@@ -23,7 +23,6 @@ from unreid.weights.registry import (
     WeightsRequest,
     fetch_weights,
     imagenet_weights,
-    register_weights,
     weights_names,
 )
 from unreid.weights.sha256_cache import sha256_of_file
@@ -36,7 +35,6 @@ def registered(tmp_path: Path) -> Iterator[Path]:
     """``resnet10t`` weights (seeded random, timm key names) written into the asked cache (default ``tmp_path``)."""
     requests.clear()
 
-    @register_weights("resnet10t")
     def resnet10t(request: WeightsRequest) -> FetchedWeights:
         requests.append(request)
         path = (request.cache_dir or tmp_path) / "resnet10t_test.pth"
@@ -44,10 +42,8 @@ def registered(tmp_path: Path) -> Iterator[Path]:
         torch.save(timm.create_model("resnet10t", num_classes=0).state_dict(), path)
         return FetchedWeights(path, sha256_of_file(path), {"source": "test (seeded random)"})
 
-    try:
+    with IMAGENET_WEIGHTS.temporarily("resnet10t", resnet10t):
         yield tmp_path / "resnet10t_test.pth"
-    finally:
-        IMAGENET_WEIGHTS.unregister("resnet10t")
 
 
 def test_the_built_in_backbones_are_one_table() -> None:

@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 def generated_image_options(g: GeneratorConfig) -> GeneratedImageOptions:
-    return GeneratedImageOptions(fraction=g.batch_fraction, levels=parse_levels(g.levels), start_epoch=g.start_epoch)
+    return GeneratedImageOptions(fraction=g.batch_fraction, levels=parse_levels(g.levels), start_epoch=g.start_epoch,
+                                 mixer=g.mixer)
 
 
 def build_enhancement_set(

@@ -49,6 +49,12 @@ def _sampler_names() -> tuple[str, ...]:
     return sampler_names()
 
 
+def _mixer_names() -> tuple[str, ...]:
+    from unreid.generator.batch_mixers import mixer_names
+
+    return mixer_names()
+
+
 def _memory_names() -> tuple[str, ...]:
     from unreid.memory.registry import memory_names
 
@@ -191,6 +197,9 @@ class GeneratorConfig:
                                    low=0.0, high=1.0, high_open=True)
     levels: str = option("centroid,intra,inter", "loss levels whose queries include generated images")
     start_epoch: int = option(0, "first epoch with generated images", low=0)
+    mixer: str = option("swap", "how generated images join a batch, by registered name (unreid.generator.batch_mixers):"
+                                " swap = batch_fraction of its rows swapped for the same pseudo-identities' generated "
+                                "images", choices=_mixer_names)
     training: GeneratorTrainingConfig = field(default_factory=GeneratorTrainingConfig)
 
 

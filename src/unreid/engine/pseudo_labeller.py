@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 import torch
 from torch import Tensor
@@ -29,6 +29,7 @@ from unreid.clustering.tracklets import tracklet_units
 from unreid.config.schema import ClusterConfig
 from unreid.data.records import Record
 from unreid.engine.failure_hints import no_clusters_hint
+from unreid.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -59,29 +60,16 @@ class PseudoLabeller(Protocol):
 
 
 LabellerFactory = Callable[[ClusterConfig], PseudoLabeller]
-F = TypeVar("F", bound=LabellerFactory)
 
-LABELLERS: dict[str, LabellerFactory] = {}
+LABELLERS: Registry[LabellerFactory] = Registry("pseudo-labeller")
 """Every labeller by name: a factory taking the ``cluster`` section of the configuration."""
 
-
-def register_labeller(name: str) -> Callable[[F], F]:
-    """Adds the decorated factory (a class or function taking a :class:`ClusterConfig`) to
-    :data:`LABELLERS` as ``name``; a name can be registered once."""
-
-    def add(factory: F) -> F:
-        if name in LABELLERS:
-            raise ValueError(f"a pseudo-labeller named {name!r} is already registered ({LABELLERS[name]!r})")
-        LABELLERS[name] = factory
-        return factory
-
-    return add
+register_labeller = LABELLERS.register
+"""Adds the decorated factory (a class or function taking a :class:`ClusterConfig`) as ``name``, once."""
 
 
 def build_labeller(name: str, *, cluster: ClusterConfig) -> PseudoLabeller:
     """The labeller registered as ``name``, made from ``cluster``; ``ValueError`` lists the valid names."""
-    if name not in LABELLERS:
-        raise ValueError(f"unknown pseudo-labeller {name!r}; registered: {', '.join(sorted(LABELLERS))}")
     return LABELLERS[name](cluster)
 
 

@@ -43,7 +43,7 @@ from unreid.engine.train_epoch import EpochStep, train_one_epoch
 from unreid.engine.trainer_inputs import TrainerRuntime, TrainingObjective, TrainingSet
 from unreid.engine.training_failure import TrainingFailure
 from unreid.evaluation.label_free_score import label_free_scores
-from unreid.generator.generated_queries import GeneratedBatchMixer
+from unreid.generator.batch_mixers import build_mixer
 from unreid.memory.cluster_memory import ClusterMemory
 from unreid.memory.registry import build_memory
 
@@ -238,9 +238,9 @@ class UnsupervisedTrainer:
         sampler = build_sampler(self.train.sampler, labels.cpu().numpy(), cameras=self.cameras,
                                 seed=seed * 1009 + epoch * 7919 + rank, train=self.train)
         mixer = None
-        if self.source.numel() and generated.fraction > 0 and epoch >= generated.start_epoch:
-            mixer = GeneratedBatchMixer(source_labels=labels[self.source].cpu().numpy(), num_real=n,
-                                        fraction=generated.fraction, seed=seed * 1013 + epoch * 31 + rank)
+        if self.source.numel() and epoch >= generated.start_epoch:
+            mixer = build_mixer(generated.mixer, labels[self.source].cpu().numpy(), num_real=n,
+                                seed=seed * 1013 + epoch * 31 + rank, options=generated)
         return BatchStream(pixels=self.pixels, labels=all_labels, instance_index=instance_index, num_real=n,
                            sampler=sampler, device=self.device, mix_generated=mixer, generator=self.augment_generator,
                            channels_last=self.train.channels_last)

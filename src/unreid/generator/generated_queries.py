@@ -36,11 +36,13 @@ class GeneratedImageOptions:
         levels: loss levels whose queries include generated images (registered names,
             :func:`~unreid.losses.levels.level_names`; default: all of them).
         start_epoch: first epoch that uses them (later: once the clusters have settled).
+        mixer: how they join a batch, by registered name (:mod:`unreid.generator.batch_mixers`).
     """
 
     fraction: float = 0.25
     levels: tuple[str, ...] = field(default_factory=level_names)
     start_epoch: int = 0
+    mixer: str = "swap"
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fraction < 1.0:
