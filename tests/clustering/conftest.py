@@ -33,3 +33,12 @@ def _single_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(params=["bitmaps", "sorting"])
+def scratch(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways the sparse Jaccard gathers rows: ``[rows, N]`` scratch blocks or sorting (chosen by size)."""
+    import unreid.clustering.csr as csr
+
+    monkeypatch.setattr(csr, "DENSE_OVER_SORT", 10**9 if request.param == "bitmaps" else 0)
+    return str(request.param)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 import torch
+from torch import Tensor
 
 from unreid.clustering import ClusteringSettings, cluster_features
-from unreid.clustering.eps_search import cross_camera_clusters, search_eps
+from unreid.clustering.eps_search import cross_camera_clusters, largest_radius, search_eps
+from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
 
 
 def test_cross_camera_clusters_counts_clusters_with_two_or_more_cameras() -> None:
@@ -49,3 +54,16 @@ def test_cluster_features_uses_the_searched_radius() -> None:
     result = cluster_features(features, ClusteringSettings(k1=5, k2=2, min_samples=2, eps=0.01, eps_search=True),
                               cameras=cameras)
     assert result.eps != 0.01 and result.num_clusters == 30 and result.num_outliers == 0
+
+
+def test_the_search_needs_no_pair_beyond_its_largest_radius(make_clustered: Callable[..., tuple[Tensor, Tensor]]) -> None:
+    grid = (0.2, 0.4, 0.6, 0.8)
+    assert largest_radius(grid) == pytest.approx(0.9) and largest_radius() == pytest.approx(0.925)
+    features, _ = make_clustered(n=200, num_ids=25, dim=16, seed=3, spread=0.9)
+    cameras = torch.arange(200) % 3
+    exact = jaccard_distance_sparse(features, k1=8, k2=3)
+    cut = jaccard_distance_sparse(features, k1=8, k2=3, max_distance=largest_radius(grid))
+    assert cut.nnz < exact.nnz  # fewer pairs stored ...
+    eps_exact, labels_exact, core_exact = search_eps(exact, cameras=cameras, min_samples=2, grid=grid)
+    eps_cut, labels_cut, core_cut = search_eps(cut, cameras=cameras, min_samples=2, grid=grid)
+    assert eps_cut == eps_exact and torch.equal(labels_cut, labels_exact) and torch.equal(core_cut, core_exact)

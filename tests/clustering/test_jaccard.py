@@ -47,7 +47,7 @@ def test_neighbourhood_sizes_follow_cluster_contrast() -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize(("k1", "k2"), [(30, 6), (20, 6), (13, 3), (10, 1), (4, 2)])
-def test_sparse_equals_dense(make_clustered: MakeClustered, seed: int, k1: int, k2: int) -> None:
+def test_sparse_equals_dense(make_clustered: MakeClustered, seed: int, k1: int, k2: int, scratch: str) -> None:
     features, _ = make_clustered(n=260, num_ids=15, dim=32, seed=seed, spread=0.5 + 0.2 * seed)
     dense = jaccard_distance_dense(features, k1=k1, k2=k2)
     sparse = jaccard_distance_sparse(features, k1=k1, k2=k2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from unreid.clustering.csr import dense_blocks_pay, sum_by_slot
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.k_reciprocal_encoding import (
     expanded_reciprocal_sets,
@@ -37,7 +38,7 @@ def _naive_sets(ranks: list[list[int]], k1_half: int) -> list[set[int]]:
 
 
 @pytest.mark.parametrize(("n", "k1", "k1_half", "self_first"), [(40, 8, 5, True), (60, 12, 7, False), (9, 9, 5, True)])
-def test_expanded_sets_match_the_definition(n: int, k1: int, k1_half: int, self_first: bool) -> None:
+def test_expanded_sets_match_the_definition(n: int, k1: int, k1_half: int, self_first: bool, scratch: str) -> None:
     gen = torch.Generator().manual_seed(n)
     points = torch.randn(n, 3, generator=gen)
     dist = torch.cdist(points, points)
@@ -50,6 +51,18 @@ def test_expanded_sets_match_the_definition(n: int, k1: int, k1_half: int, self_
     assert got == _naive_sets(ranks.tolist(), k1_half)
     block = expanded_set_rows(keys, start=3, stop=7, n=n)
     assert [set(row.nonzero().squeeze(1).tolist()) for row in block] == got[3:7]
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_sums_by_slot_through_an_accumulator_or_by_sorting(dense: bool) -> None:
+    slot = torch.tensor([7, 2, 7, 9, 2, 0, 4])
+    values = torch.tensor([1.0, 0.5, 2.0, 0.0, 0.25, -1.0, 1.0])
+    slots, sums = sum_by_slot(slot, values, size=12, dense=dense)
+    assert slots.tolist() == [0, 2, 4, 7] and sums.tolist() == [-1.0, 0.75, 1.0, 3.0]  # slot 9 sums to 0: left out
+
+
+def test_scratch_blocks_are_chosen_while_they_cost_less_than_sorting() -> None:
+    assert dense_blocks_pay(n=8_642, keys_per_row=900) and not dense_blocks_pay(n=1_000_000, keys_per_row=900)
 
 
 def _fixed_features() -> torch.Tensor:

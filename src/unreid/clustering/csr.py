@@ -52,6 +52,34 @@ def dense_block_rows(*, n: int, device: torch.device) -> int:
     return max(1, budget // max(1, n))
 
 
+DENSE_OVER_SORT = 32
+"""A ``[rows, N]`` scratch block costs ``O(N)`` per row (zeroing and scanning it), sorting a row's
+``t`` keys ``O(t log t)``: blocks are used while ``N <= DENSE_OVER_SORT * t``. Both give the same
+result; blocks are quadratic in ``N`` overall, so sorting is what lets a million crops through."""
+
+
+def dense_blocks_pay(*, n: int, keys_per_row: float) -> bool:
+    """Whether ``[rows, n]`` scratch blocks beat sorting for rows of ``keys_per_row`` keys on average."""
+    return n <= DENSE_OVER_SORT * keys_per_row
+
+
+def sum_by_slot(slot: Tensor, values: Tensor, *, size: int, dense: bool) -> tuple[Tensor, Tensor]:
+    """Sums of ``values [T]`` added at ``slot [T]`` (each in ``[0, size)``).
+
+    Returns:
+        ``(slots [U], sums [U])``: the slots whose sum is non-zero, ascending, and their sums;
+        through a ``[size]`` accumulator (``dense``) or by sorting the slots (``O(T log T)``).
+    """
+    if dense:
+        accumulator = torch.zeros(size, dtype=values.dtype, device=values.device).index_add_(0, slot, values)  # [size]
+        hit = accumulator.nonzero().squeeze(1)  # [U]
+        return hit, accumulator.index_select(0, hit)
+    unique, inverse = torch.unique(slot, sorted=True, return_inverse=True)  # [U'], [T]
+    sums = torch.zeros(unique.numel(), dtype=values.dtype, device=values.device).index_add_(0, inverse, values)  # [U']
+    keep = sums.nonzero().squeeze(1)  # [U]
+    return unique.index_select(0, keep), sums.index_select(0, keep)
+
+
 def lookup_sorted(sorted_keys: Tensor, queries: Tensor) -> tuple[Tensor, Tensor]:
     """Find ``queries`` in the ascending ``sorted_keys``.
 

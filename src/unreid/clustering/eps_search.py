@@ -32,6 +32,16 @@ COARSE_GRID: tuple[float, ...] = tuple(round(0.25 + 0.05 * i, 3) for i in range(
 """The radii tried first; the two midpoints beside the best one are tried next."""
 
 
+def largest_radius(grid: tuple[float, ...] = COARSE_GRID) -> float:
+    """The largest ``eps`` :func:`search_eps` can try on ``grid`` (its last radius plus a midpoint step):
+    distances beyond it never matter to the search, so they need not be stored."""
+    return grid[-1] + _midpoint_step(grid)
+
+
+def _midpoint_step(grid: tuple[float, ...]) -> float:
+    return float(np.min(np.diff(grid))) / 2 if len(grid) > 1 else 0.025
+
+
 def cross_camera_clusters(labels: Tensor, cameras: Tensor) -> int:
     """How many clusters (labels ``>= 0``) hold crops of at least two cameras.
 
@@ -79,7 +89,7 @@ def search_eps(distances: SparseDistances | Tensor, *, cameras: Tensor | None, m
     for eps in grid:
         attempt(eps)
     best = max(tried, key=lambda e: (tried[e][0], -e))
-    step = float(np.min(np.diff(grid))) / 2 if len(grid) > 1 else 0.025
+    step = _midpoint_step(grid)
     for eps in (round(best - step, 4), round(best + step, 4)):
         attempt(eps)
     best = max(tried, key=lambda e: (tried[e][0], -e))

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from unreid.clustering.csr import RowSparse, dense_block_rows, expand_segments, row_chunks
+from unreid.clustering.csr import RowSparse, dense_block_rows, dense_blocks_pay, expand_segments, row_chunks, sum_by_slot
 from unreid.clustering.jaccard_dense import neighbourhood_sizes
 from unreid.clustering.k_reciprocal_encoding import GATHER_BUDGET, k_reciprocal_encoding, pair_keys
 from unreid.clustering.knn import KnnBackend, knn
@@ -142,17 +142,18 @@ def query_expansion(encoding: RowSparse, neighbours: Tensor) -> RowSparse:
     pointers = encoding.pointers()  # [N + 1]
     degree = pointers[1:] - pointers[:-1]  # [N]
     costs = degree[neighbours].sum(1).cpu()  # [N] entries gathered per row
+    dense = dense_blocks_pay(n=n, keys_per_row=float(costs.float().mean()))
     keys_parts: list[Tensor] = []
     value_parts: list[Tensor] = []
-    for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)):
+    for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)
+                                  if dense else n):
         sources = neighbours[start:stop].flatten()  # [B * k2]
         segment, position = expand_segments(pointers[sources], degree[sources])  # [T], [T]
         slot = torch.div(segment, k2, rounding_mode="floor") * n + encoding.cols.index_select(0, position)  # [T]
-        accumulator = torch.zeros((stop - start) * n, dtype=encoding.values.dtype, device=device)  # [B * N]
-        accumulator.index_add_(0, slot, encoding.values.index_select(0, position))
-        hit = accumulator.nonzero().squeeze(1)  # [U]
+        hit, sums = sum_by_slot(slot, encoding.values.index_select(0, position), size=(stop - start) * n,
+                                dense=dense)  # [U], [U]
         keys_parts.append(start * n + hit)
-        value_parts.append(accumulator.index_select(0, hit) / k2)
+        value_parts.append(sums / k2)
     return RowSparse.from_sorted_keys(torch.cat(keys_parts), torch.cat(value_parts), n=n)
 
 
@@ -180,8 +181,10 @@ def shared_mass_upper(encoding: RowSparse) -> Iterator[tuple[Tensor, Tensor, Ten
     shift = column_position + 1 - slot_start  # [E] partner CSC position minus contribution number
     row_pointers = encoding.pointers()  # [N + 1]
     costs = torch.zeros(n, dtype=torch.long, device=device).index_add_(0, encoding.rows, later).cpu()  # [N]
+    dense = dense_blocks_pay(n=n, keys_per_row=float(costs.float().mean()))
 
-    for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)):
+    for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)
+                                  if dense else n):
         first, last = int(row_pointers[start]), int(row_pointers[stop])
         repeats = later[first:last]  # [e]
         total = int(repeats.sum())
@@ -197,7 +200,5 @@ def shared_mass_upper(encoding: RowSparse) -> Iterator[tuple[Tensor, Tensor, Ten
         )  # [T]
         slot = ((encoding.rows[first:last] - start) * n).index_select(0, entry)  # [T]  accumulator row offset
         slot += column_rows.index_select(0, partner)  # [T]  + partner column
-        accumulator = torch.zeros((stop - start) * n, dtype=contribution.dtype, device=device)  # [B * N]
-        accumulator.index_add_(0, slot, contribution)
-        hit = accumulator.nonzero().squeeze(1)  # [p]
-        yield start + torch.div(hit, n, rounding_mode="floor"), hit % n, accumulator.index_select(0, hit)
+        hit, shared = sum_by_slot(slot, contribution, size=(stop - start) * n, dense=dense)  # [p], [p]
+        yield start + torch.div(hit, n, rounding_mode="floor"), hit % n, shared

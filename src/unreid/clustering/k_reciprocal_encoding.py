@@ -10,8 +10,9 @@ lists they pass and in how they weight the members.
 It is vectorised over all samples in ``O(N k)`` memory: reciprocity is a binary search of
 the reversed pair ``(j, i)`` among the sorted forward pairs, and the 2/3-overlap expansion
 test counts, for every candidate ``c`` of every ``i``, how many members of ``R_half(c)`` lie
-in ``R(i)`` (a gather from a ``[rows, N]`` membership bitmap built for one chunk of rows at a
-time).
+in ``R(i)``: a gather from a ``[rows, N]`` membership bitmap built for one chunk of rows at a
+time while ``N`` is small, a binary search among the chunk's sorted ``R(i)`` keys beyond
+(:func:`unreid.clustering.csr.dense_blocks_pay`; the bitmaps would cost ``O(N^2)``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import logging
 import torch
 from torch import Tensor
 
-from unreid.clustering.csr import RowSparse, dense_block_rows, lookup_sorted
+from unreid.clustering.csr import RowSparse, dense_block_rows, dense_blocks_pay, lookup_sorted
 
 logger = logging.getLogger(__name__)
 
@@ -66,23 +67,65 @@ def expanded_reciprocal_sets(ranks: Tensor, *, k1_half: int) -> Tensor:
     half_ranks = ranks[:, :k1_half]  # [N, h]
     is_half_reciprocal = reciprocal_mask(half_ranks)  # [N, h]
     half_sizes = is_half_reciprocal.sum(1)  # [N]
-    rows_per_block = min(dense_block_rows(n=n, device=device), max(1, GATHER_BUDGET // (k1 * k1_half)))
+    dense = dense_blocks_pay(n=n, keys_per_row=k1 * k1_half)
+    rows_per_block = max(1, GATHER_BUDGET // (k1 * k1_half))
+    if dense:
+        rows_per_block = min(rows_per_block, dense_block_rows(n=n, device=device))
 
     parts: list[Tensor] = []
     for start in range(0, n, rows_per_block):
         stop = min(start + rows_per_block, n)
-        local = torch.arange(stop - start, device=device)[:, None]  # [B, 1]
-        candidates, candidate_ok = ranks[start:stop], is_reciprocal[start:stop]  # [B, k1]
-        in_block = torch.zeros(stop - start, n, dtype=torch.bool, device=device)  # [B, N]
-        in_block[local, candidates] = candidate_ok  # row b marks R(start + b)
-        members = half_ranks[candidates]  # [B, k1, h]  R_half(c) padded
-        member_ok = is_half_reciprocal[candidates] & candidate_ok[..., None]  # [B, k1, h]
-        overlap = (in_block[local[..., None], members] & member_ok).sum(2)  # [B, k1]  |R_half(c) & R(i)|
-        accepted = candidate_ok & (3 * overlap > 2 * half_sizes[candidates])  # [B, k1]
-        add = member_ok & accepted[..., None]  # [B, k1, h]
-        in_block[local[..., None].expand_as(members)[add], members[add]] = True  # now E(i)
-        parts.append(start * n + in_block.view(-1).nonzero().squeeze(1))  # row-major = sorted keys
+        block = ExpansionBlock(ranks[start:stop], is_reciprocal[start:stop], half_ranks=half_ranks,
+                               is_half_reciprocal=is_half_reciprocal, half_sizes=half_sizes, start=start, n=n)
+        parts.append(block.sets_by_bitmap() if dense else block.sets_by_sorting())
     return torch.cat(parts)
+
+
+class ExpansionBlock:
+    """The 2/3-overlap expansion of ``R(i)`` into ``E(i)`` for the rows ``start .. start + B - 1``.
+
+    Args:
+        candidates: ``[B, k1]`` the rows' neighbour lists.
+        candidate_ok: ``[B, k1]`` which of them are k-reciprocal (``R(i)``).
+        half_ranks: ``[N, h]`` every sample's first ``k1_half`` neighbours.
+        is_half_reciprocal: ``[N, h]`` which of those are reciprocal (``R_half``).
+        half_sizes: ``[N]`` ``|R_half|``.
+        start: the first row's index.
+        n: number of samples.
+    """
+
+    def __init__(self, candidates: Tensor, candidate_ok: Tensor, *, half_ranks: Tensor, is_half_reciprocal: Tensor,
+                 half_sizes: Tensor, start: int, n: int) -> None:
+        self.candidates, self.candidate_ok, self.start, self.n = candidates, candidate_ok, start, n
+        self.half_sizes = half_sizes
+        self.members = half_ranks[candidates]  # [B, k1, h]  R_half(c) padded
+        self.member_ok = is_half_reciprocal[candidates] & candidate_ok[..., None]  # [B, k1, h]
+        self.local = torch.arange(candidates.shape[0], device=candidates.device)[:, None]  # [B, 1]
+
+    def accepted_members(self, overlap: Tensor) -> Tensor:
+        """``[B, k1, h]`` members added to ``E(i)``, given ``overlap [B, k1]`` = ``|R_half(c) & R(i)|``."""
+        accepted = self.candidate_ok & (3 * overlap > 2 * self.half_sizes[self.candidates])  # [B, k1]
+        return self.member_ok & accepted[..., None]  # [B, k1, h]
+
+    def sets_by_bitmap(self) -> Tensor:
+        """Sorted keys of ``E(i)``, through a ``[B, N]`` membership bitmap (``O(N)`` per row)."""
+        members, local = self.members, self.local
+        in_block = torch.zeros(local.shape[0], self.n, dtype=torch.bool, device=local.device)  # [B, N]
+        in_block[local, self.candidates] = self.candidate_ok  # row b marks R(start + b)
+        overlap = (in_block[local[..., None], members] & self.member_ok).sum(2)  # [B, k1]
+        add = self.accepted_members(overlap)  # [B, k1, h]
+        in_block[local[..., None].expand_as(members)[add], members[add]] = True  # now E(i)
+        return self.start * self.n + in_block.view(-1).nonzero().squeeze(1)  # row-major = sorted keys
+
+    def sets_by_sorting(self) -> Tensor:
+        """Sorted keys of ``E(i)``, by binary search among the sorted keys of ``R(i)`` (``O(k log k)`` per row)."""
+        n, members = self.n, self.members
+        rows = self.local + self.start  # [B, 1]
+        reciprocal = pair_keys(rows.expand_as(self.candidates), self.candidates, n=n)[self.candidate_ok].sort().values  # [R]
+        found, _ = lookup_sorted(reciprocal, pair_keys(rows[..., None], members, n=n))  # [B, k1, h]
+        add = self.accepted_members((found & self.member_ok).sum(2))  # [B, k1, h]
+        added = pair_keys(rows[..., None].expand_as(members)[add], members[add], n=n)  # [A]
+        return torch.unique(torch.cat([reciprocal, added]), sorted=True)  # [P]
 
 
 def expanded_set_rows(keys: Tensor, *, start: int, stop: int, n: int) -> Tensor:

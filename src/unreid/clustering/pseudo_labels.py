@@ -18,7 +18,7 @@ from torch import Tensor
 
 from unreid.clustering.dbscan import NOISE, dbscan_with_core
 from unreid.clustering.eps_policy import eps_from_distances
-from unreid.clustering.eps_search import search_eps
+from unreid.clustering.eps_search import largest_radius, search_eps
 from unreid.clustering.jaccard_dense import jaccard_distance_dense
 from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
 from unreid.clustering.knn import KnnBackend
@@ -123,9 +123,10 @@ def cluster_features(
     if method is JaccardMethod.DENSE:
         distances = jaccard_distance_dense(features, k1=s.k1, k2=s.k2)
     else:
-        # DBSCAN only looks at pairs within eps: store nothing else (exact, far less memory).
-        exact = s.auto_eps_rho > 0 or s.eps_search
-        max_distance = MISSING_DISTANCE if exact else min(eps, MISSING_DISTANCE)
+        # DBSCAN only looks at pairs within eps (the search: within its largest radius): store nothing else
+        # (exact, far less memory). The rho rule reads every pair.
+        reach = largest_radius() if s.eps_search else eps
+        max_distance = MISSING_DISTANCE if s.auto_eps_rho > 0 else min(reach, MISSING_DISTANCE)
         distances = jaccard_distance_sparse(features, k1=s.k1, k2=s.k2, knn_backend=s.knn_backend,
                                             max_distance=max_distance)
     _synchronize(device)
