@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 import torch.nn.functional as F
 
-from unreid.clustering.knn import KnnBackend, faiss_available, knn
+from unreid.clustering.knn import IVF_AUTO_MIN_ROWS, KnnBackend, faiss_available, knn, resolve_backend
+
+MakeClustered = Callable[..., tuple[torch.Tensor, torch.Tensor]]
 
 
 def brute_force(features: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -72,3 +76,32 @@ def test_faiss_keeps_self_first_with_duplicates() -> None:
     _, idx = knn(features, k=5, backend=KnnBackend.FAISS)
     assert torch.equal(idx[:, 0], torch.arange(40))
     assert torch.equal(idx[:, 1:4] % 10, (torch.arange(40) % 10)[:, None].expand(40, 3))
+
+
+@pytest.mark.skipif(not faiss_available(), reason="faiss is not installed (optional: pip install faiss-cpu)")
+def test_the_inverted_file_finds_nearly_every_neighbour_with_exact_similarities(
+        make_clustered: MakeClustered) -> None:
+    features, _ = make_clustered(n=3000, num_ids=150, dim=24, seed=0, spread=0.5)
+    sims, idx = knn(features, k=10, backend=KnnBackend.FAISS_IVF)
+    _, exact = knn(features, k=10, backend=KnnBackend.TORCH)
+    assert torch.equal(idx[:, 0], torch.arange(3000)) and (sims[:, 1:].diff(dim=1) <= 0).all()
+    recall = sum(len(set(a) & set(b)) for a, b in zip(idx[:, 1:].tolist(), exact[:, 1:].tolist())) / (3000 * 9)
+    assert recall > 0.95
+    assert torch.allclose(sims, (features[:, None, :] * features[idx]).sum(-1), atol=1e-5)  # [N, k]
+
+
+@pytest.mark.skipif(not faiss_available(), reason="faiss is not installed (optional: pip install faiss-cpu)")
+def test_rows_the_inverted_file_finds_too_few_for_are_searched_exactly() -> None:
+    features = F.normalize(torch.randn(2000, 8, generator=torch.Generator().manual_seed(1)), dim=1)
+    sims, idx = knn(features, k=1000, backend=KnnBackend.FAISS_IVF)  # 16 of 51 lists hold about 630 rows: too few
+    exact_sims, exact_idx = knn(features, k=1000, backend=KnnBackend.TORCH)
+    assert torch.equal(idx[:, 0], exact_idx[:, 0]) and torch.allclose(sims, exact_sims, atol=1e-5)
+    assert torch.allclose(sims, (features[:, None, :] * features[idx]).sum(-1), atol=1e-5)  # same up to near-ties
+
+
+def test_auto_takes_the_inverted_file_for_large_cpu_collections() -> None:
+    cpu = torch.device("cpu")
+    assert resolve_backend("auto", num_rows=1_000, device=cpu) is KnnBackend.TORCH
+    if faiss_available():
+        assert resolve_backend("auto", num_rows=60_000, device=cpu) is KnnBackend.FAISS
+        assert resolve_backend("auto", num_rows=IVF_AUTO_MIN_ROWS, device=cpu) is KnnBackend.FAISS_IVF
