@@ -11,17 +11,18 @@ subprocess, so its peak resident memory (``ru_maxrss``, read after each stage: a
 high-water mark) is its own. The stages are those of ``unreid identities`` (``k1, k2,
 min_samples`` from the size, ``eps`` searched without cameras: the most clusters):
 
-* ``knn``: ``k1`` nearest neighbours with faiss: exact (``IndexFlatIP``) on all ``D``
-  dimensions, or ``--pca R --ivf``: a PCA to ``R`` dimensions (``faiss.PCAMatrix``, fitted on
-  a sample) and ``IndexIVFFlat`` (``4 sqrt(N)`` lists, ``--nprobe`` searched); the later
-  stages then work on the ``R``-dimensional features;
+* ``knn``: ``k1`` nearest neighbours as :func:`unreid.clustering.label_free.label_free_clustering`
+  finds them: exact below 200k crops (faiss ``IndexFlatIP`` from 50k), and from 200k on the 128
+  principal directions of the features (:mod:`unreid.clustering.large_collections`) searched
+  with faiss' inverted file (``4 sqrt(N)`` lists, 16 searched); ``--exact``: an exact search on all
+  ``D`` dimensions at every size. Later stages work on what the kNN searched;
 * ``jaccard``: :func:`unreid.clustering.jaccard_distance_sparse` given those neighbours, pairs
   kept up to the eps search's largest radius (what ``unreid identities`` stores);
 * ``dbscan``: :func:`unreid.clustering.eps_search.search_eps` (16 DBSCAN runs);
 * ``assignment``: centroids, similarity to them, and attaching unassigned crops at cosine
   ``--attach`` (:func:`unreid.identities.assign_identities`).
 
-Usage: python benchmarks/identities_scaling.py --sizes 10000 100000 1000000 --pca 128 --ivf [--timeout 1800]
+Usage: python benchmarks/identities_scaling.py --sizes 10000 100000 1000000 [--exact] [--timeout 1800]
 """
 
 from __future__ import annotations
@@ -67,48 +68,6 @@ def features_around_centres(n: int, dim: int, *, noise: float, rank: int,
     return x, truth
 
 
-def reduced(x: np.ndarray, *, dim: int) -> np.ndarray:
-    """``x [n, D]`` projected on its first ``dim`` principal components (faiss ``PCAMatrix`` fitted on up to
-    100k rows), L2-normalised: ``[n, dim]`` float32."""
-    import faiss
-
-    pca = faiss.PCAMatrix(x.shape[1], dim)
-    pca.train(x[np.random.default_rng(1).choice(x.shape[0], min(x.shape[0], 100_000), replace=False)])
-    out = np.empty((x.shape[0], dim), dtype=np.float32)  # [n, R]
-    for start in range(0, x.shape[0], 65536):
-        out[start:start + 65536] = pca.apply(x[start:start + 65536])
-    out /= np.linalg.norm(out, axis=1, keepdims=True)
-    return out
-
-
-def faiss_knn(x: np.ndarray, *, k: int, ivf: bool, nprobe: int) -> tuple[Any, Any]:
-    """``(similarities [n, k], indices [n, k])`` torch tensors, self first (the contract of ``unreid.clustering.knn``)."""
-    import faiss
-    import torch
-
-    n, dim = x.shape
-    index: faiss.Index
-    if ivf:
-        lists = int(4 * n**0.5)
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
-        sample = x[np.random.default_rng(0).choice(n, min(n, 64 * lists), replace=False)]
-        index.train(sample)
-        index.nprobe = nprobe
-    else:
-        index = faiss.IndexFlatIP(dim)
-    index.add(x)
-    sims_np, idx_np = index.search(x, k + 1)  # [n, k + 1]
-    del index
-    sims, idx = torch.from_numpy(sims_np), torch.from_numpy(idx_np).long()  # [n, k + 1]
-    rows = torch.arange(n)
-    drop = idx == rows[:, None]  # [n, k + 1] self where returned, else the last column
-    drop[:, -1] |= ~drop.any(1)
-    sims = torch.cat([torch.ones(n, 1), sims[~drop].view(n, k)[:, : k - 1]], dim=1)  # [n, k]
-    idx = torch.cat([rows[:, None], idx[~drop].view(n, k)[:, : k - 1]], dim=1)  # [n, k]
-    idx[idx < 0] = rows[:, None].expand_as(idx)[idx < 0]  # IVF may return fewer than k: pad with self
-    return sims, idx
-
-
 def peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
@@ -118,13 +77,14 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
     from unreid.clustering.eps_search import largest_radius, search_eps
     from unreid.clustering.jaccard_sparse import jaccard_distance_sparse
+    from unreid.clustering.knn import KnnBackend, knn, resolve_backend
     from unreid.clustering.label_quality import label_quality
+    from unreid.clustering.large_collections import clustering_features
     from unreid.clustering.neighbourhood_sizes import sizes_for_collection
     from unreid.identities import assign_identities
 
     torch.set_num_threads(args.threads)
-    knn_name = ("IVF" if args.ivf else "flat") + (f" on PCA {args.pca}" if args.pca else "")
-    row: dict[str, Any] = {"n": n, "dim": args.dim, "knn": knn_name}
+    row: dict[str, Any] = {"n": n, "dim": args.dim}
     x, truth = features_around_centres(n, args.dim, noise=args.noise, rank=args.rank, seed=0)
     row["features_gib"] = round(x.nbytes / 2**30, 2)
     row["rss_features_gib"] = round(peak_gib(), 2)
@@ -136,12 +96,18 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         print(f"  n={n} {name}: {stages[-1][1]:.1f} s, peak RSS {stages[-1][2]:.2f} GiB", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    if args.pca:
-        x = reduced(x, dim=args.pca)  # the full features are released: later stages use these
-    neighbours = faiss_knn(x, k=sizes.k1, ivf=args.ivf, nprobe=args.nprobe)
+    features = torch.from_numpy(x)
+    del x
+    if args.exact:
+        chosen = KnnBackend.FAISS
+    else:  # what ``unreid identities`` does: principal directions and the inverted file from 200k crops on
+        features = clustering_features(features)
+        chosen = resolve_backend(KnnBackend.AUTO, num_rows=n, device=features.device)
+    row["knn"] = f"{chosen.value} on {features.shape[1]} dims"
+    neighbours = knn(features, k=sizes.k1, backend=chosen)
     stage("knn", start)
     start = time.perf_counter()
-    distances = jaccard_distance_sparse(torch.from_numpy(x), k1=sizes.k1, k2=sizes.k2, neighbours=neighbours,
+    distances = jaccard_distance_sparse(features, k1=sizes.k1, k2=sizes.k2, neighbours=neighbours,
                                         max_distance=largest_radius())
     del neighbours
     stage("jaccard", start)
@@ -151,7 +117,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     del distances
     stage("dbscan", start)
     start = time.perf_counter()
-    assignment = assign_identities(x, labels.numpy(), attach_similarity=args.attach)
+    assignment = assign_identities(features.numpy(), labels.numpy(), attach_similarity=args.attach)
     stage("assignment", start)
     for name, seconds, peak in stages:
         row[f"{name}_s"], row[f"{name}_peak_gib"] = round(seconds, 1), round(peak, 2)
@@ -186,9 +152,7 @@ def main() -> int:
     parser.add_argument("--dim", type=int, default=1280)
     parser.add_argument("--noise", type=float, default=1.0)
     parser.add_argument("--rank", type=int, default=128, help="dimensions of the identities' subspace (>= dim: none)")
-    parser.add_argument("--pca", type=int, default=0, help="PCA to this many dimensions before the kNN (0: none)")
-    parser.add_argument("--ivf", action="store_true", help="faiss IndexIVFFlat instead of the exact flat search")
-    parser.add_argument("--nprobe", type=int, default=16)
+    parser.add_argument("--exact", action="store_true", help="exact faiss search on all dimensions at every size")
     parser.add_argument("--attach", type=float, default=0.5, help="attach similarity of the assignment stage")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per size before it is stopped")
@@ -201,16 +165,16 @@ def main() -> int:
     rows = []
     for n in args.sizes:
         argv = [sys.executable, __file__, "--one", str(n), "--dim", str(args.dim), "--noise", str(args.noise),
-                "--rank", str(args.rank), "--pca", str(args.pca),
-                "--nprobe", str(args.nprobe), "--attach", str(args.attach), "--threads", str(args.threads)]
+                "--rank", str(args.rank),
+                "--attach", str(args.attach), "--threads", str(args.threads)]
         try:
-            done = subprocess.run(argv + (["--ivf"] if args.ivf else []), capture_output=True, text=True,
+            done = subprocess.run(argv + (["--exact"] if args.exact else []), capture_output=True, text=True,
                                   timeout=args.timeout)
         except subprocess.TimeoutExpired as error:
             stderr = error.stderr.decode() if isinstance(error.stderr, bytes) else (error.stderr or "")
             last = [line.strip() for line in stderr.splitlines() if line.strip().startswith("n=")]
             finished = last[-1] if last else "none"
-            rows.append({"n": n, "knn": ("IVF" if args.ivf else "flat") + (f" on PCA {args.pca}" if args.pca else ""),
+            rows.append({"n": n, "knn": "exact" if args.exact else "auto",
                          "error": f"stopped after {args.timeout:.0f} s; last finished stage: {finished}"})
             continue
         sys.stderr.write(done.stderr[-2000:])
