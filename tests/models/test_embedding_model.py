@@ -70,6 +70,22 @@ def test_ghost_batch_norm_equals_per_chunk_batch_norm() -> None:
     assert torch.allclose(bn(x), F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps))
 
 
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_ghost_running_statistics_step_with_the_groups_mean_statistics(momentum: float | None) -> None:
+    bn = torch.nn.BatchNorm2d(3, momentum=momentum)
+    use_ghost_batch_norm(bn, samples_per_bn=4)
+    mean, var = torch.zeros(3), torch.ones(3)
+    for step in range(1, 4):
+        x = torch.randn(12, 3, 2, 2) * step + step  # 3 groups of 4
+        bn(x)
+        factor = momentum if momentum is not None else 1.0 / step  # None: the cumulative average, as torch
+        var_g, mean_g = zip(*[torch.var_mean(c, dim=(0, 2, 3), correction=1) for c in x.split(4)])
+        mean = (1 - factor) * mean + factor * torch.stack(mean_g).mean(0)
+        var = (1 - factor) * var + factor * torch.stack(var_g).mean(0)
+        assert int(bn.num_batches_tracked) == step
+        assert torch.allclose(bn.running_mean, mean, atol=1e-5) and torch.allclose(bn.running_var, var, atol=1e-5)
+
+
 def test_ghost_batch_norm_gradients_match() -> None:
     bn = torch.nn.BatchNorm1d(6)
     use_ghost_batch_norm(bn, samples_per_bn=2)

@@ -51,17 +51,23 @@ def _grouped_normalise(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_p
     # (float32 after a float16 convolution under autocast, as this module always gave: float16 activations
     # here let a GradScaler's scaled gradients overflow at every step of a tiny fp16 run)
     out_dtype = torch.promote_types(x.dtype, bn.weight.dtype) if bn.weight is not None else x.dtype
+    tracked = bn.track_running_stats and bn.running_mean is not None and bn.running_var is not None
+    # the kernel's own running statistics, one per (group, channel): their mean over the groups is the layer's
+    # running-average step with the groups' mean statistics, so the activations are read once
+    running_mean = bn.running_mean.float().repeat(groups) if tracked and bn.running_mean is not None else None
+    running_var = bn.running_var.float().repeat(groups) if tracked and bn.running_var is not None else None
+    if tracked and bn.num_batches_tracked is not None:
+        bn.num_batches_tracked.add_(1)  # before the factor, as torch counts (momentum=None: 1 / batches seen)
+    momentum = _momentum(bn) if tracked else 0.0
     with torch.autocast(device_type=x.device.type, enabled=False):
-        y = F.batch_norm(xg.float(), None, None, weight, bias, training=True, momentum=0.0, eps=bn.eps)  # [S, G*C, L]
+        y = F.batch_norm(xg.float(), running_mean, running_var, weight, bias, training=True, momentum=momentum,
+                         eps=bn.eps)  # [S, G*C, L]
     y = y.to(out_dtype).reshape(samples_per_bn, groups, channels, -1).transpose(0, 1).reshape(x.shape)  # as x
-    if bn.track_running_stats and bn.running_mean is not None and bn.running_var is not None:
+    if running_mean is not None and running_var is not None and bn.running_mean is not None \
+            and bn.running_var is not None:
         with torch.no_grad():
-            if bn.num_batches_tracked is not None:
-                bn.num_batches_tracked.add_(1)
-            var_g, mean_g = torch.var_mean(xg.float(), dim=(0, 2), correction=1)  # [G*C] each, unbiased
-            momentum = _momentum(bn)
-            bn.running_mean.lerp_(mean_g.view(groups, channels).mean(0).to(bn.running_mean.dtype), momentum)
-            bn.running_var.lerp_(var_g.view(groups, channels).mean(0).to(bn.running_var.dtype), momentum)
+            bn.running_mean.copy_(running_mean.view(groups, channels).mean(0))
+            bn.running_var.copy_(running_var.view(groups, channels).mean(0))
     return y
 
 
