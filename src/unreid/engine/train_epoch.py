@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from unreid.engine.batch_stream import Batch, BatchStream
 from unreid.engine.extract import autocast_context
+from unreid.engine.negligible_weights import zero_negligible_weights
 from unreid.engine.precision import grad_scaler
 from unreid.generator.generated_queries import BatchQueryLoss
 from unreid.memory.cluster_memory import ClusterMemory
@@ -90,6 +91,7 @@ def train_one_epoch(
         scaler.scale(terms.total).backward()  # the identity unless float16
         scaler.step(optimizer)  # unscales; skips the step if a gradient overflowed
         scaler.update()
+        zero_negligible_weights(optimizer)  # subnormal arithmetic would slow every later step and extraction
         for callback in step.after_step:
             callback()
         update_memory(memory, queries, batch, images_per_identity=batches.images_per_identity, gather=step.gather)
