@@ -10,7 +10,9 @@ import torch
 from torch import Tensor
 
 from unreid.clustering.cluster_algorithm import ClusterAlgorithm
+from unreid.config.loader import load_config
 from unreid.config.schema import ClusterConfig, LossConfig, TrainConfig
+from unreid.config.validation import config_problems
 from unreid.data.records import Record
 from unreid.engine.pseudo_labeller import (
     LABELLERS,
@@ -73,6 +75,7 @@ def test_the_built_in_labellers_are_registered_and_chosen_by_the_configuration()
     assert {"clustering", "oracle"} <= set(LABELLERS)
     assert configured_labeller_name(ClusterConfig()) == "clustering"
     assert configured_labeller_name(ClusterConfig(oracle=True)) == "oracle"
+    assert configured_labeller_name(ClusterConfig(labeller="oracle")) == "oracle"
     assert isinstance(build_labeller("clustering", cluster=ClusterConfig()), ClusteringLabeller)
     assert isinstance(build_labeller("oracle", cluster=ClusterConfig()), OracleLabeller)
     with pytest.raises(ValueError, match="unknown pseudo-labeller 'kmeans'; registered: .*clustering, .*oracle"):
@@ -93,6 +96,16 @@ def test_a_labeller_registered_outside_the_package_trains_a_tiny_run() -> None:
     history = _trainer(labeller).fit()
     assert labeller.calls == 2 and [row["clusters"] for row in history] == [3, 3]
     assert [row["outliers"] for row in history] == [0, 0]
+
+
+@pytest.mark.usefixtures("registered")
+def test_cluster_labeller_chooses_a_registered_labeller_and_refuses_others() -> None:
+    config = load_config(overrides=["cluster.labeller=modulo"])
+    assert configured_labeller_name(config.cluster) == "modulo"
+    assert isinstance(build_labeller(configured_labeller_name(config.cluster), cluster=config.cluster), ModuloLabeller)
+    assert not [p for p in config_problems(config) if p.startswith("cluster.labeller")]
+    assert any(p.startswith("cluster.labeller='kmeans': valid values are clustering, oracle")
+               for p in config_problems(load_config(overrides=["cluster.labeller=kmeans"])))
 
 
 @pytest.mark.usefixtures("registered")

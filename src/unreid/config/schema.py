@@ -49,6 +49,12 @@ def _sampler_names() -> tuple[str, ...]:
     return sampler_names()
 
 
+def _labeller_names() -> tuple[str, ...]:
+    from unreid.engine.pseudo_labeller import LABELLERS
+
+    return LABELLERS.names()
+
+
 def _mixer_names() -> tuple[str, ...]:
     from unreid.generator.batch_mixers import mixer_names
 
@@ -130,8 +136,11 @@ class ClusterConfig:
     infomap_min_similarity: float = option(0.6, "infomap: weakest cosine similarity that makes a link",
                                            low=0.0, high=1.0)
     infomap_min_size: int = option(2, "infomap: modules smaller than this are outliers", low=1)
+    labeller: str = option("clustering", "what makes each epoch's pseudo-labels, by registered name "
+                                         "(unreid.engine.pseudo_labeller): clustering = Jaccard + cluster.algorithm",
+                           choices=_labeller_names)
     oracle: bool = option(False, "diagnostics only: ground-truth identities instead of clustering (supervised "
-                                 "upper bound of the same recipe)")
+                                 "upper bound of the same recipe; overrides cluster.labeller)")
 
     def eps_for(self, epoch: int) -> float:
         """DBSCAN's eps at ``epoch`` (``auto`` derives it later, from the distances)."""

@@ -74,8 +74,8 @@ def build_labeller(name: str, *, cluster: ClusterConfig) -> PseudoLabeller:
 
 
 def configured_labeller_name(cluster: ClusterConfig) -> str:
-    """The registry name the configuration asks for: ``oracle`` under ``cluster.oracle``, else ``clustering``."""
-    return "oracle" if cluster.oracle else "clustering"
+    """The registry name the configuration asks for: ``oracle`` under ``cluster.oracle``, else ``cluster.labeller``."""
+    return "oracle" if cluster.oracle else cluster.labeller
 
 
 def quality_diagnostics(labels: Tensor, records: list[Record]) -> dict[str, float]:
