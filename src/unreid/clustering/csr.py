@@ -63,6 +63,13 @@ def dense_blocks_pay(*, n: int, keys_per_row: float) -> bool:
     return n <= DENSE_OVER_SORT * keys_per_row
 
 
+def gather_chunks(costs: Tensor, *, budget: int, n: int, device: torch.device) -> tuple[bool, list[tuple[int, int]]]:
+    """``(dense, chunks)``: whether rows of these ``costs [N]`` (keys gathered per row) go through ``[rows, n]``
+    scratch blocks (:func:`dense_blocks_pay`), and the row ranges (:func:`row_chunks`) to gather them in."""
+    dense = dense_blocks_pay(n=n, keys_per_row=float(costs.float().mean()))
+    return dense, row_chunks(costs, budget=budget, max_rows=dense_block_rows(n=n, device=device) if dense else n)
+
+
 def sum_by_slot(slot: Tensor, values: Tensor, *, size: int, dense: bool) -> tuple[Tensor, Tensor]:
     """Sums of ``values [T]`` added at ``slot [T]`` (each in ``[0, size)``).
 

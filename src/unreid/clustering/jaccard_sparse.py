@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from unreid.clustering.csr import RowSparse, dense_block_rows, dense_blocks_pay, expand_segments, row_chunks, sum_by_slot
+from unreid.clustering.csr import RowSparse, expand_segments, gather_chunks, sum_by_slot
 from unreid.clustering.jaccard_dense import neighbourhood_sizes
 from unreid.clustering.k_reciprocal_encoding import GATHER_BUDGET, k_reciprocal_encoding, pair_keys
 from unreid.clustering.knn import KnnBackend, knn
@@ -142,11 +142,10 @@ def query_expansion(encoding: RowSparse, neighbours: Tensor) -> RowSparse:
     pointers = encoding.pointers()  # [N + 1]
     degree = pointers[1:] - pointers[:-1]  # [N]
     costs = degree[neighbours].sum(1).cpu()  # [N] entries gathered per row
-    dense = dense_blocks_pay(n=n, keys_per_row=float(costs.float().mean()))
+    dense, chunks = gather_chunks(costs, budget=GATHER_BUDGET, n=n, device=device)
     keys_parts: list[Tensor] = []
     value_parts: list[Tensor] = []
-    for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)
-                                  if dense else n):
+    for start, stop in chunks:
         sources = neighbours[start:stop].flatten()  # [B * k2]
         segment, position = expand_segments(pointers[sources], degree[sources])  # [T], [T]
         slot = torch.div(segment, k2, rounding_mode="floor") * n + encoding.cols.index_select(0, position)  # [T]
@@ -181,10 +180,9 @@ def shared_mass_upper(encoding: RowSparse) -> Iterator[tuple[Tensor, Tensor, Ten
     shift = column_position + 1 - slot_start  # [E] partner CSC position minus contribution number
     row_pointers = encoding.pointers()  # [N + 1]
     costs = torch.zeros(n, dtype=torch.long, device=device).index_add_(0, encoding.rows, later).cpu()  # [N]
-    dense = dense_blocks_pay(n=n, keys_per_row=float(costs.float().mean()))
+    dense, chunks = gather_chunks(costs, budget=GATHER_BUDGET, n=n, device=device)
 
-    for start, stop in row_chunks(costs, budget=GATHER_BUDGET, max_rows=dense_block_rows(n=n, device=device)
-                                  if dense else n):
+    for start, stop in chunks:
         first, last = int(row_pointers[start]), int(row_pointers[stop])
         repeats = later[first:last]  # [e]
         total = int(repeats.sum())

@@ -34,6 +34,13 @@ def _momentum(bn: nn.modules.batchnorm._BatchNorm) -> float:
     return 1.0 / max(tracked, 1)
 
 
+def _running_buffers(bn: nn.modules.batchnorm._BatchNorm) -> tuple[Tensor, Tensor] | None:
+    """``(running_mean, running_var)`` where the layer tracks them, else ``None``."""
+    if not bn.track_running_stats or bn.running_mean is None or bn.running_var is None:
+        return None
+    return bn.running_mean, bn.running_var
+
+
 def _grouped_normalise(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_per_bn: int) -> Tensor:
     """Normalise each group of ``samples_per_bn`` rows of ``x`` ``[B, C, ...]`` by its own statistics.
 
@@ -51,23 +58,22 @@ def _grouped_normalise(bn: nn.modules.batchnorm._BatchNorm, x: Tensor, samples_p
     # (float32 after a float16 convolution under autocast, as this module always gave: float16 activations
     # here let a GradScaler's scaled gradients overflow at every step of a tiny fp16 run)
     out_dtype = torch.promote_types(x.dtype, bn.weight.dtype) if bn.weight is not None else x.dtype
-    tracked = bn.track_running_stats and bn.running_mean is not None and bn.running_var is not None
+    buffers = _running_buffers(bn)
     # the kernel's own running statistics, one per (group, channel): their mean over the groups is the layer's
     # running-average step with the groups' mean statistics, so the activations are read once
-    running_mean = bn.running_mean.float().repeat(groups) if tracked and bn.running_mean is not None else None
-    running_var = bn.running_var.float().repeat(groups) if tracked and bn.running_var is not None else None
-    if tracked and bn.num_batches_tracked is not None:
+    grouped = None if buffers is None else (buffers[0].float().repeat(groups), buffers[1].float().repeat(groups))
+    group_mean, group_var = grouped if grouped is not None else (None, None)  # [G*C] each
+    if buffers is not None and bn.num_batches_tracked is not None:
         bn.num_batches_tracked.add_(1)  # before the factor, as torch counts (momentum=None: 1 / batches seen)
-    momentum = _momentum(bn) if tracked else 0.0
+    momentum = _momentum(bn) if buffers is not None else 0.0
     with torch.autocast(device_type=x.device.type, enabled=False):
-        y = F.batch_norm(xg.float(), running_mean, running_var, weight, bias, training=True, momentum=momentum,
+        y = F.batch_norm(xg.float(), group_mean, group_var, weight, bias, training=True, momentum=momentum,
                          eps=bn.eps)  # [S, G*C, L]
     y = y.to(out_dtype).reshape(samples_per_bn, groups, channels, -1).transpose(0, 1).reshape(x.shape)  # as x
-    if running_mean is not None and running_var is not None and bn.running_mean is not None \
-            and bn.running_var is not None:
+    if buffers is not None and grouped is not None:
         with torch.no_grad():
-            bn.running_mean.copy_(running_mean.view(groups, channels).mean(0))
-            bn.running_var.copy_(running_var.view(groups, channels).mean(0))
+            for buffer, per_group in zip(buffers, grouped, strict=True):
+                buffer.copy_(per_group.view(groups, channels).mean(0))  # [C]
     return y
 
 
