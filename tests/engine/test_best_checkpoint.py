@@ -6,6 +6,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import torch
 from torch import nn
 
@@ -65,10 +66,12 @@ def test_a_tiny_run_logs_the_score_every_epoch_and_keeps_its_best_model(tmp_path
     assert not (tmp_path / "run" / epoch_checkpoint_name(1)).exists()
 
 
-def test_label_free_labeller_reuses_the_scores_clustering_with_identical_results(tmp_path: Path,
-                                                                                 monkeypatch: Any) -> None:
-    """With the label-free settings, the next epoch's labels are the score's clustering (made once):
-    the same run with the reuse switched off gives the same metrics, and the labels are not clustered twice."""
+@pytest.mark.parametrize("centring", [False, True])
+def test_label_free_labeller_reuses_the_scores_clustering_with_identical_results(tmp_path: Path, monkeypatch: Any,
+                                                                                 centring: bool) -> None:
+    """With the label-free settings, with or without per-camera centring, the next epoch's labels are the
+    score's clustering (made once): the same run with the reuse switched off gives the same metrics, and the
+    labels are not clustered twice."""
     from unreid.engine import pseudo_labeller
 
     calls: list[int] = []
@@ -79,7 +82,8 @@ def test_label_free_labeller_reuses_the_scores_clustering_with_identical_results
         return original(self, features, records, epoch)
 
     monkeypatch.setattr(pseudo_labeller.ClusteringLabeller, "__call__", counted)
-    settings = {**TINY_SETTINGS, "train.epochs": 3, "cluster.neighbours": "auto", "cluster.eps_policy": "cross_camera"}
+    settings = {**TINY_SETTINGS, "train.epochs": 3, "cluster.neighbours": "auto", "cluster.eps_policy": "cross_camera",
+                "cluster.camera_centering": centring}
 
     def run(name: str) -> list[dict[str, Any]]:
         overrides = [f"output_dir={tmp_path / name}", f"data.root={tmp_path / 'synthetic'}", *as_overrides(settings)]

@@ -61,10 +61,15 @@ def export_failed_before(model: nn.Module) -> bool:
     return model in _failed
 
 
-def _weights_key(model: nn.Module, *, pixels: Tensor, threads: int) -> tuple[Any, ...]:
+def weights_state(model: nn.Module) -> tuple[Any, ...]:
+    """A key that changes whenever a weight of ``model`` does: each parameter's and buffer's storage, in-place
+    version counter, dtype and shape (changes through ``tensor.data`` are not seen)."""
     tensors = itertools.chain(model.parameters(), model.buffers())
-    state = tuple((t.data_ptr(), t._version, t.dtype, tuple(t.shape)) for t in tensors)
-    return (tuple(pixels.shape[1:]), pixels.dtype, threads, state)
+    return tuple((t.data_ptr(), t._version, t.dtype, tuple(t.shape)) for t in tensors)
+
+
+def _weights_key(model: nn.Module, *, pixels: Tensor, threads: int) -> tuple[Any, ...]:
+    return (tuple(pixels.shape[1:]), pixels.dtype, threads, weights_state(model))
 
 
 def build_session(model: nn.Module, *, example: Tensor, threads: int, opset: int = 17) -> Any:

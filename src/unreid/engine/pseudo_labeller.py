@@ -103,8 +103,7 @@ class ClusteringLabeller:
     def __call__(self, features: Tensor, records: list[Record], epoch: int) -> EpochLabels:
         c = self.cluster
         cameras = torch.tensor([r.camera_id for r in records], device=features.device)  # [N]
-        if c.camera_centering:
-            features = center_per_camera(features, cameras)  # [N, D]
+        features = self.clustered_features(features, cameras)  # [N, D]
         # cluster.tracklets: each track is one unit (must-link); None without tracks
         units = tracklet_units(features, torch.tensor([r.track_id for r in records]), cameras=cameras) \
             if c.tracklets else None
@@ -132,13 +131,18 @@ class ClusteringLabeller:
         return EpochLabels(labels=result.labels, core=result.core, eps=result.eps, timings=dict(result.timings),
                             diagnostics=diagnostics)
 
+    def clustered_features(self, features: Tensor, cameras: Tensor) -> Tensor:
+        """What this labeller clusters: ``features [N, D]``, centred per camera under ``cluster.camera_centering``.
+        The label-free score clusters the same features (:meth:`UnsupervisedTrainer.score_model`)."""
+        return center_per_camera(features, cameras) if self.cluster.camera_centering else features  # [N, D]
+
     @property
     def clusters_like_label_free_score(self) -> bool:
-        """Whether these labels are exactly the label-free score's clustering
+        """Whether these labels are exactly the label-free score's clustering of :meth:`clustered_features`
         (:func:`~unreid.clustering.label_free.label_free_clustering`), so the trainer computes them once."""
         c = self.cluster
         return (c.algorithm is ClusterAlgorithm.DBSCAN and c.neighbours is NeighbourhoodPolicy.AUTO
-                and c.eps_policy is EpsPolicy.CROSS_CAMERA and not c.camera_centering
+                and c.eps_policy is EpsPolicy.CROSS_CAMERA
                 and JaccardMethod(c.method) is JaccardMethod.SPARSE)
 
     def neighbourhood_sizes(self, num_images: int) -> NeighbourhoodSizes:

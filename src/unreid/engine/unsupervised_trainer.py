@@ -176,7 +176,8 @@ class UnsupervisedTrainer:
 
     def score_model(self, epoch: int) -> dict[str, float]:
         """Label-free scores of the model after ``epoch`` (:mod:`unreid.evaluation.label_free_score`) on the
-        training features, which the next epoch then clusters instead of extracting them again."""
+        training features as the labeller clusters them (centred per camera under ``cluster.camera_centering``),
+        which the next epoch then clusters instead of extracting them again."""
         t0 = time.perf_counter()
         features = self._extract(desc=f"epoch {epoch} score")  # [N, D]
         self._next_features = (epoch + 1, features)
@@ -189,7 +190,9 @@ class UnsupervisedTrainer:
                 upcoming = self.labeller(features, self.data.records, epoch + 1)
                 self._next_labels = (epoch + 1, upcoming)
                 clustered = (upcoming.labels, upcoming.eps)
-            scores = label_free_scores(features, cameras, clustered=clustered)
+            as_clustered = getattr(self.labeller, "clustered_features", None)
+            scored = as_clustered(features, cameras) if as_clustered is not None else features  # [N, D]
+            scores = label_free_scores(scored, cameras, clustered=clustered)
         self._times["score"] = time.perf_counter() - t0
         return scores
 
