@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from typing import Any
 
 import pytest
 import torch
@@ -121,6 +123,26 @@ def test_changed_weights_are_exported_again() -> None:
     assert (features(other, pixels, "onnxruntime") - features(other, pixels, "torch")).abs().max() < 1e-4
 
 
+def test_two_models_in_turn_keep_their_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    exports: list[int] = []
+    build = onnx_inference.build_session
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        exports.append(1)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(onnx_inference, "build_session", counted)
+    first, second, pixels = tiny_model(), tiny_model(seed=5), random_pixels(6)
+    for _ in range(3):
+        a, b = features(first, pixels, "onnxruntime"), features(second, pixels, "onnxruntime")
+    assert len(exports) == 2  # one export each, not one per pass
+    assert (a - features(first, pixels, "torch")).abs().max() < 1e-4
+    assert (b - features(second, pixels, "torch")).abs().max() < 1e-4
+    del first
+    gc.collect()
+    assert len(onnx_inference._cache) == 1  # a session goes with its model
+
+
 def test_reruns_are_bit_identical() -> None:
     model, pixels = tiny_model(), random_pixels(20)
     first = features(model, pixels, "onnxruntime")
@@ -156,7 +178,7 @@ def test_onnxruntime_threads_follow_torch() -> None:
         assert configure_threads(1) == 1 and torch.get_num_threads() == 1
         model = tiny_model()
         features(model, random_pixels(4), "onnxruntime")
-        session = onnx_inference._cache[0].session
+        session = onnx_inference._cache[model].session
         assert session.get_session_options().intra_op_num_threads == 1
         assert session.get_session_options().inter_op_num_threads == 1
         assert configure_threads(0) == 1  # 0 keeps torch's number

@@ -7,7 +7,9 @@ number of intra-op threads. The session is cached for the model and the exact we
 was built from (each parameter's and buffer's storage and in-place version counter, which
 every optimiser step, EMA update and ``load_state_dict`` advances), so the query and the
 gallery pass of one evaluation, or the batches of a ``FeatureExtractor``, share one export,
-and a changed weight always means a new one. Weights changed through ``tensor.data`` bypass
+and a changed weight always means a new one. Each live model keeps its own latest session
+(a student and its mean teacher, or two models compared in turn, do not export each other's
+away); a session goes with its model. Weights changed through ``tensor.data`` bypass
 the version counter: call :func:`clear_session_cache` after doing that.
 """
 
@@ -40,18 +42,17 @@ class ExportFailed(RuntimeError):
 
 @dataclass
 class _CachedSession:
-    model: weakref.ReferenceType[nn.Module]
     key: tuple[Any, ...]
     session: Any  # onnxruntime.InferenceSession
 
 
 _lock = threading.Lock()
-_cache: list[_CachedSession] = []  # at most one entry: the last model exported
+_cache: weakref.WeakKeyDictionary[nn.Module, _CachedSession] = weakref.WeakKeyDictionary()  # each model's latest
 _failed: weakref.WeakSet[nn.Module] = weakref.WeakSet()  # models whose export failed once
 
 
 def clear_session_cache() -> None:
-    """Forget the cached session (the next pass exports again)."""
+    """Forget the cached sessions (the next pass of every model exports again)."""
     with _lock:
         _cache.clear()
 
@@ -116,15 +117,16 @@ def cached_session(model: nn.Module, *, pixels: Tensor, threads: int) -> Any:
     """
     key = _weights_key(model, pixels=pixels, threads=threads)
     with _lock:
-        if _cache and _cache[0].model() is model and _cache[0].key == key:
-            return _cache[0].session
-        _cache.clear()
+        cached = _cache.get(model)
+        if cached is not None and cached.key == key:
+            return cached.session
+        _cache.pop(model, None)  # the stale session goes before the new one is built
         try:
             session = build_session(model, example=pixels, threads=threads)
         except ExportFailed:
             _failed.add(model)
             raise
-        _cache.append(_CachedSession(model=weakref.ref(model), key=key, session=session))
+        _cache[model] = _CachedSession(key=key, session=session)
         return session
 
 

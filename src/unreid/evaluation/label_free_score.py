@@ -8,7 +8,9 @@ with their own cameras has no test labels. Scores of the training features, each
   clustered with the label-free settings (:mod:`unreid.clustering.label_free`). Finding a
   person again in another camera is the task; a model that does it better lets more
   people form clusters across cameras. On market1501-dev it rose with mAP at every
-  epoch of a run (RESULTS.md, "Choosing the checkpoint without labels").
+  epoch of a run (RESULTS.md, "Choosing the checkpoint without labels"). The trainer scores
+  the features as its labeller clusters them: centred per camera under
+  ``cluster.camera_centering``, so the score's clustering is the next epoch's labels.
 * ``lf_silhouette`` (the kept score without cameras): the simplified (centroid) silhouette
   of those clusters, ``(b - a) / max(a, b)`` with ``a`` the cosine distance to the own
   centroid and ``b`` to the nearest other centroid (Hruschka et al., 2004), outliers
