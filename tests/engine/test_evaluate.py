@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import pytest
 import torch
 from torch import nn
 
@@ -31,15 +30,9 @@ def _evaluator() -> QueryGalleryEvaluator:
                                  gallery_records=records[4:], engine="torch", progress=False)
 
 
-def test_the_same_weights_are_evaluated_once_and_changed_weights_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    original = evaluate.evaluate_model
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(evaluate, "evaluate_model", counted)
+def test_the_same_weights_are_evaluated_once_and_changed_weights_again(
+        count_calls: Callable[[object, str], list[int]]) -> None:
+    calls = count_calls(evaluate, "evaluate_model")
     evaluator, model = _evaluator(), _Embed()
     first = evaluator(model)
     assert evaluator(model) == first and len(calls) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 import torch
@@ -123,15 +123,8 @@ def test_changed_weights_are_exported_again() -> None:
     assert (features(other, pixels, "onnxruntime") - features(other, pixels, "torch")).abs().max() < 1e-4
 
 
-def test_two_models_in_turn_keep_their_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
-    exports: list[int] = []
-    build = onnx_inference.build_session
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        exports.append(1)
-        return build(*args, **kwargs)
-
-    monkeypatch.setattr(onnx_inference, "build_session", counted)
+def test_two_models_in_turn_keep_their_sessions(count_calls: Callable[[object, str], list[int]]) -> None:
+    exports = count_calls(onnx_inference, "build_session")
     first, second, pixels = tiny_model(), tiny_model(seed=5), random_pixels(6)
     for _ in range(3):
         a, b = features(first, pixels, "onnxruntime"), features(second, pixels, "onnxruntime")

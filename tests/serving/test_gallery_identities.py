@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +86,10 @@ def test_api_identities(clustered_server: SearchServer, clustered_world: World) 
     assert _get(clustered_server, "/api/identities?k1=5")[0] == 400
 
 
-def test_identities_are_computed_once(clustered_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identities_are_computed_once(clustered_world: World,
+                                     count_calls: Callable[[object, str], list[int]]) -> None:
     extractor, index, _ = clustered_world
-    calls: list[int] = []
-
-    def counting(**kwargs: Any) -> Any:
-        calls.append(1)
-        return gallery_identities(**kwargs)
-
-    monkeypatch.setattr(search_service, "gallery_identities", counting)
+    calls = count_calls(search_service, "gallery_identities")
     service = SearchService(index=index, embed=lambda i: extractor(i).numpy(), fingerprint=extractor.fingerprint,
                             name="clustered")
     assert calls == []  # nothing clustered before the first request

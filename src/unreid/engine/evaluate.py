@@ -104,7 +104,8 @@ class QueryGalleryEvaluator:
     progress: bool = True
     grid_queries: int = 6
     engine: InferenceEngine | str = InferenceEngine.AUTO
-    _last: list[tuple[weakref.ref[nn.Module], Any, EvaluationOutput]] = field(default_factory=list, init=False, repr=False)
+    _last: list[tuple[weakref.ref[nn.Module], tuple[Any, ...], EvaluationOutput]] = field(
+        default_factory=list, init=False, repr=False)
 
     def run(self, model: nn.Module) -> EvaluationOutput:
         key = weights_state(model)
